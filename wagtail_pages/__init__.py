@@ -1,0 +1,1 @@
+"""The loyalty program's public pages as Wagtail pages."""
