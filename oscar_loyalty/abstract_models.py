@@ -134,6 +134,8 @@ class AbstractLot(models.Model):
     points = models.PositiveBigIntegerField(_("Points credited"))
     remaining = models.BigIntegerField(_("Points remaining"))
     reversed_points = models.BigIntegerField(_("Points reversed"), default=0)
+    # Points that expired unspent and have not been taken back by a reversal
+    # since (taking back expired points costs the customer nothing).
     expired_points = models.BigIntegerField(_("Points expired"), default=0)
     status = models.CharField(_("Status"), max_length=16, choices=STATUS_CHOICES, default=PENDING)
     available_at = models.DateTimeField(_("Available from"))
@@ -213,9 +215,7 @@ class AbstractReservation(models.Model):
 class AbstractAllocation(models.Model):
     """The part of a reservation paid from one lot."""
 
-    reservation = models.ForeignKey(
-        "oscar_loyalty.Reservation", on_delete=models.PROTECT, related_name="allocations"
-    )
+    reservation = models.ForeignKey("oscar_loyalty.Reservation", on_delete=models.PROTECT, related_name="allocations")
     lot = models.ForeignKey("oscar_loyalty.Lot", on_delete=models.PROTECT, related_name="allocations")
     points = models.PositiveBigIntegerField(_("Points"))
     restored_points = models.BigIntegerField(_("Points restored"), default=0)
@@ -246,6 +246,11 @@ class AbstractReversal(AppendOnlyModel):
     )
     actor_name = models.CharField(_("Done by"), max_length=255, blank=True)
     reason = models.CharField(_("Reason"), max_length=255, blank=True)
+    # What the reversal did, summed over its journal entries.
+    points_reversed = models.BigIntegerField(_("Accrued points taken back"), default=0)
+    debt_created = models.BigIntegerField(_("Debt recorded"), default=0)
+    points_restored = models.BigIntegerField(_("Spent points restored"), default=0)
+    reservations_released = models.IntegerField(_("Reservations released"), default=0)
     created_at = models.DateTimeField(_("Created"))
 
     class Meta:

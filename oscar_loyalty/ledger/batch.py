@@ -1,0 +1,159 @@
+"""Set-based passes for the beat tasks: a fixed number of queries, however many lots.
+
+Each pass runs in one transaction and locks the affected accounts first, in
+primary-key order, exactly as the service API does; a lot is only ever
+changed under its account's lock. Two workers running the same pass at once
+therefore serialise on the accounts, and the second finds nothing left to do.
+The idempotency keys of the entries (``activate:<lot>``, ``expire:<lot>``) are
+the same ones the per-account settlement writes, so a lot is never activated
+or expired twice.
+"""
+
+from django.db import connection, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from oscar_loyalty import signals
+from oscar_loyalty.ledger import services
+
+Account = get_model("oscar_loyalty", "Account")
+Lot = get_model("oscar_loyalty", "Lot")
+Reservation = get_model("oscar_loyalty", "Reservation")
+Allocation = get_model("oscar_loyalty", "Allocation")
+JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+
+ENTRY_COLUMNS = (
+    "account_id, kind, points, available_change, pending_change, reserved_change, debt_change, "
+    "lot_id, order_number, {key}, fingerprint, actor_name, reason, created_at"
+)
+
+
+def _tables():
+    quote = connection.ops.quote_name
+    return {
+        "lot": quote(Lot._meta.db_table),
+        "account": quote(Account._meta.db_table),
+        "journal": quote(JournalEntry._meta.db_table),
+        "key": quote("key"),
+    }
+
+
+def _lock_accounts_of(cursor, lots_where, params):
+    """Lock, in primary-key order, the accounts owning the lots that match ``lots_where``."""
+    if connection.vendor != "postgresql":
+        return  # SQLite locks the whole database for the transaction's first write
+    t = _tables()
+    cursor.execute(
+        f"SELECT COUNT(*) FROM (SELECT id FROM {t['account']} WHERE id IN "
+        f"(SELECT account_id FROM {t['lot']} WHERE {lots_where}) ORDER BY id FOR UPDATE) AS locked",
+        params,
+    )
+
+
+def _next_event_sql(t, alias):
+    # The earliest activation or expiry still ahead of each account, as the
+    # lots will be once this pass is done.
+    return (
+        f"(SELECT MIN(CASE WHEN l.status = 'pending' AND l.available_at > %s THEN l.available_at "
+        f"ELSE l.expires_at END) FROM {t['lot']} AS l WHERE l.account_id = {alias}.id "
+        f"AND l.status IN ('pending', 'active') AND l.remaining > 0 AND l.expires_at > %s)"
+    )
+
+
+def activate_matured_lots(now=None):
+    """Make spendable every pending lot whose hold period has passed. Returns the number of lots."""
+    now = now or timezone.now()
+    t = _tables()
+    due = "status = 'pending' AND available_at <= %s"
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock_accounts_of(cursor, due, [now])
+        cursor.execute(
+            f"INSERT INTO {t['journal']} ({ENTRY_COLUMNS.format(**t)}) "
+            f"SELECT account_id, 'activation', 0, remaining, -remaining, 0, 0, id, order_number, "
+            f"'activate:' || id, '', '', '', available_at FROM {t['lot']} WHERE {due} AND remaining > 0",
+            [now],
+        )
+        cursor.execute(
+            f"UPDATE {t['account']} SET available = {t['account']}.available + s.points, "
+            f"pending = {t['account']}.pending - s.points, updated_at = %s, "
+            f"next_event_at = {_next_event_sql(t, t['account'])} "
+            f"FROM (SELECT account_id, SUM(remaining) AS points FROM {t['lot']} WHERE {due} "
+            f"GROUP BY account_id) AS s WHERE {t['account']}.id = s.account_id",
+            [now, now, now, now],
+        )
+        cursor.execute(f"UPDATE {t['lot']} SET status = 'active' WHERE {due}", [now])
+        count = cursor.rowcount
+    if count:
+        transaction.on_commit(lambda: signals.lots_activated.send_robust(sender=Lot, count=count, now=now))
+    return count
+
+
+def expire_lots(now=None):
+    """Expire every live lot whose expiry date has passed. Returns the number of lots."""
+    now = now or timezone.now()
+    t = _tables()
+    due = "status IN ('pending', 'active') AND expires_at <= %s"
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Exhausted lots are closed too, so the expiry index only holds live ones.
+        _lock_accounts_of(cursor, due, [now])
+        cursor.execute(
+            f"INSERT INTO {t['journal']} ({ENTRY_COLUMNS.format(**t)}) "
+            f"SELECT account_id, 'expiry', -remaining, "
+            f"CASE WHEN status = 'active' THEN -remaining ELSE 0 END, "
+            f"CASE WHEN status = 'pending' THEN -remaining ELSE 0 END, 0, 0, id, order_number, "
+            f"'expire:' || id, '', '', '', expires_at FROM {t['lot']} WHERE {due} AND remaining > 0",
+            [now],
+        )
+        cursor.execute(
+            f"UPDATE {t['account']} SET available = {t['account']}.available - s.available, "
+            f"pending = {t['account']}.pending - s.pending, updated_at = %s, "
+            f"next_event_at = {_next_event_sql(t, t['account'])} "
+            f"FROM (SELECT account_id, SUM(CASE WHEN status = 'active' THEN remaining ELSE 0 END) AS available, "
+            f"SUM(CASE WHEN status = 'pending' THEN remaining ELSE 0 END) AS pending "
+            f"FROM {t['lot']} WHERE {due} AND remaining > 0 GROUP BY account_id) AS s "
+            f"WHERE {t['account']}.id = s.account_id",
+            [now, now, now, now],
+        )
+        cursor.execute(
+            f"UPDATE {t['lot']} SET expired_points = expired_points + remaining, remaining = 0, "
+            f"status = 'expired' WHERE {due}",
+            [now],
+        )
+        count = cursor.rowcount
+    if count:
+        transaction.on_commit(lambda: signals.lots_expired.send_robust(sender=Lot, count=count, now=now))
+    return count
+
+
+def release_stale_reservations(now=None):
+    """Release every reservation held longer than the checkout timeout. Returns how many."""
+    now = now or timezone.now()
+    stale = Reservation.objects.filter(status=Reservation.HELD, expires_at__lte=now)
+    with transaction.atomic():
+        accounts = services._lock_accounts(set(stale.values_list("account_id", flat=True)))
+        if not accounts:
+            return 0
+        reservations = list(
+            stale.filter(account_id__in=accounts)
+            .order_by("pk")
+            .prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("lot").order_by("pk")))
+        )
+        writes = services._Writes()
+        for reservation in reservations:
+            services._unhold(
+                accounts[reservation.account_id],
+                reservation,
+                list(reservation.allocations.all()),
+                writes,
+                key=f"{reservation.key}:release",
+                reason="checkout abandoned",
+                now=now,
+            )
+        writes.flush()
+        for account in accounts.values():
+            account.updated_at = now
+        Account.objects.bulk_update(list(accounts.values()), services.ACCOUNT_BALANCE_FIELDS)
+    count = len(reservations)
+    transaction.on_commit(lambda: signals.reservations_released.send_robust(sender=Reservation, count=count, now=now))
+    return count

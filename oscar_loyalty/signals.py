@@ -1,0 +1,22 @@
+"""Signals the ledger sends after the transaction that caused them commits.
+
+Notifications and the ERP exchange listen to these; the ledger imports
+neither.
+"""
+
+from django.dispatch import Signal
+
+# lot
+points_accrued = Signal()
+# reservation
+points_reserved = Signal()
+points_captured = Signal()
+points_released = Signal()
+# entry
+points_adjusted = Signal()
+# result (ReversalResult)
+order_reversed = Signal()
+# count, now
+lots_activated = Signal()
+lots_expired = Signal()
+reservations_released = Signal()

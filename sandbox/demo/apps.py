@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DemoConfig(AppConfig):
+    label = "demo"
+    name = "sandbox.demo"
+    verbose_name = _("Demo shop data")
+    default_auto_field = "django.db.models.BigAutoField"
