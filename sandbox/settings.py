@@ -16,7 +16,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F401,F403
 
-from oscar_loyalty.tasks import BEAT_SCHEDULE
+# TEMP from oscar_loyalty.tasks import BEAT_SCHEDULE
 
 SANDBOX_DIR = Path(__file__).resolve().parent
 
@@ -180,7 +180,7 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+# TEMP CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 # Oscar
 OSCAR_SHOP_NAME = _("Velo Loyalty demo")

@@ -40,15 +40,21 @@ def _tables():
 
 
 def _lock_accounts_of(cursor, lots_where, params):
-    """Lock, in primary-key order, the accounts owning the lots that match ``lots_where``."""
+    """Lock, in primary-key order, the accounts owning the lots that match ``lots_where``.
+
+    Returns the SQL condition and parameters that confine the pass's later
+    statements to the lots of those locked accounts: a lot that became due
+    after the lock was taken belongs to the next run, not to this one.
+    """
     if connection.vendor != "postgresql":
-        return  # SQLite locks the whole database for the transaction's first write
+        return "", []  # SQLite locks the whole database at the transaction's first write
     t = _tables()
     cursor.execute(
-        f"SELECT COUNT(*) FROM (SELECT id FROM {t['account']} WHERE id IN "
-        f"(SELECT account_id FROM {t['lot']} WHERE {lots_where}) ORDER BY id FOR UPDATE) AS locked",
+        f"SELECT id FROM {t['account']} WHERE id IN "
+        f"(SELECT account_id FROM {t['lot']} WHERE {lots_where}) ORDER BY id FOR UPDATE",
         params,
     )
+    return " AND account_id = ANY(%s)", [[row[0] for row in cursor.fetchall()]]
 
 
 def _next_event_sql(t, alias):
@@ -65,14 +71,15 @@ def activate_matured_lots(now=None):
     """Make spendable every pending lot whose hold period has passed. Returns the number of lots."""
     now = now or timezone.now()
     t = _tables()
-    due = "status = 'pending' AND available_at <= %s"
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock_accounts_of(cursor, due, [now])
+        scope, scope_params = _lock_accounts_of(cursor, "status = 'pending' AND available_at <= %s", [now])
+        due = f"status = 'pending' AND available_at <= %s{scope}"
+        due_params = [now, *scope_params]
         cursor.execute(
             f"INSERT INTO {t['journal']} ({ENTRY_COLUMNS.format(**t)}) "
             f"SELECT account_id, 'activation', 0, remaining, -remaining, 0, 0, id, order_number, "
             f"'activate:' || id, '', '', '', available_at FROM {t['lot']} WHERE {due} AND remaining > 0",
-            [now],
+            due_params,
         )
         cursor.execute(
             f"UPDATE {t['account']} SET available = {t['account']}.available + s.points, "
@@ -80,9 +87,9 @@ def activate_matured_lots(now=None):
             f"next_event_at = {_next_event_sql(t, t['account'])} "
             f"FROM (SELECT account_id, SUM(remaining) AS points FROM {t['lot']} WHERE {due} "
             f"GROUP BY account_id) AS s WHERE {t['account']}.id = s.account_id",
-            [now, now, now, now],
+            [now, now, now, *due_params],
         )
-        cursor.execute(f"UPDATE {t['lot']} SET status = 'active' WHERE {due}", [now])
+        cursor.execute(f"UPDATE {t['lot']} SET status = 'active' WHERE {due}", due_params)
         count = cursor.rowcount
     if count:
         transaction.on_commit(lambda: signals.lots_activated.send_robust(sender=Lot, count=count, now=now))
@@ -93,17 +100,18 @@ def expire_lots(now=None):
     """Expire every live lot whose expiry date has passed. Returns the number of lots."""
     now = now or timezone.now()
     t = _tables()
-    due = "status IN ('pending', 'active') AND expires_at <= %s"
     with transaction.atomic(), connection.cursor() as cursor:
         # Exhausted lots are closed too, so the expiry index only holds live ones.
-        _lock_accounts_of(cursor, due, [now])
+        scope, scope_params = _lock_accounts_of(cursor, "status IN ('pending', 'active') AND expires_at <= %s", [now])
+        due = f"status IN ('pending', 'active') AND expires_at <= %s{scope}"
+        due_params = [now, *scope_params]
         cursor.execute(
             f"INSERT INTO {t['journal']} ({ENTRY_COLUMNS.format(**t)}) "
             f"SELECT account_id, 'expiry', -remaining, "
             f"CASE WHEN status = 'active' THEN -remaining ELSE 0 END, "
             f"CASE WHEN status = 'pending' THEN -remaining ELSE 0 END, 0, 0, id, order_number, "
             f"'expire:' || id, '', '', '', expires_at FROM {t['lot']} WHERE {due} AND remaining > 0",
-            [now],
+            due_params,
         )
         cursor.execute(
             f"UPDATE {t['account']} SET available = {t['account']}.available - s.available, "
@@ -113,12 +121,12 @@ def expire_lots(now=None):
             f"SUM(CASE WHEN status = 'pending' THEN remaining ELSE 0 END) AS pending "
             f"FROM {t['lot']} WHERE {due} AND remaining > 0 GROUP BY account_id) AS s "
             f"WHERE {t['account']}.id = s.account_id",
-            [now, now, now, now],
+            [now, now, now, *due_params],
         )
         cursor.execute(
             f"UPDATE {t['lot']} SET expired_points = expired_points + remaining, remaining = 0, "
             f"status = 'expired' WHERE {due}",
-            [now],
+            due_params,
         )
         count = cursor.rowcount
     if count:

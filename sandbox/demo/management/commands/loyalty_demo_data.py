@@ -1,0 +1,395 @@
+"""Fill the demo shop with a catalogue, customers, orders and points.
+
+Safe to run again: rows are keyed on natural keys (UPC, username, order
+number) and every ledger operation carries a fixed idempotency key, so a
+second run changes nothing and adds nothing.
+"""
+
+from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.apps.catalogue.categories import create_from_breadcrumbs
+from oscar.core.loading import get_class, get_model
+from wagtail.models import Site as WagtailSite
+
+from oscar_loyalty.ledger import (
+    accrue,
+    activate_matured_lots,
+    adjust,
+    expire_lots,
+    get_balance,
+    redeem,
+    release,
+    reserve,
+)
+from oscar_loyalty.settings import loyalty_settings
+from sandbox.demo import data
+
+Basket = get_model("basket", "Basket")
+Country = get_model("address", "Country")
+UserAddress = get_model("address", "UserAddress")
+Partner = get_model("partner", "Partner")
+StockRecord = get_model("partner", "StockRecord")
+Product = get_model("catalogue", "Product")
+ProductClass = get_model("catalogue", "ProductClass")
+ProductCategory = get_model("catalogue", "ProductCategory")
+Order = get_model("order", "Order")
+ShippingAddress = get_model("order", "ShippingAddress")
+Source = get_model("payment", "Source")
+SourceType = get_model("payment", "SourceType")
+
+OrderCreator = get_class("order.utils", "OrderCreator")
+OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+SurchargeApplicator = get_class("checkout.applicator", "SurchargeApplicator")
+Selector = get_class("partner.strategy", "Selector")
+Free = get_class("shipping.methods", "Free")
+
+SHOP_URL = "http://127.0.0.1:8000"
+
+
+class Command(BaseCommand):
+    help = _("Load the demo shop's catalogue, customers, order history and loyalty points.")
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--logins",
+            action="store_true",
+            help=_("Only print the demo logins and the customers' current balances."),
+        )
+
+    def handle(self, *args, logins=False, **options):
+        if logins:
+            self.print_logins()
+            return
+        now = timezone.now()
+        self.configure_sites()
+        country = self.create_country()
+        products = self.create_catalogue()
+        admin = self.create_admin()
+        customers = {spec.email: self.create_customer(spec, country) for spec in data.CUSTOMERS}
+        specs = {spec.email: spec for spec in data.CUSTOMERS}
+        orders = {
+            spec.number: self.place_order(spec, customers[spec.email], specs[spec.email], country, products, now)
+            for spec in data.ORDERS
+        }
+        self.record_points(customers, orders, admin, now)
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Demo data ready: %(products)d products in %(categories)d categories, "
+                    "%(customers)d customers, %(orders)d orders."
+                )
+                % {
+                    "products": len(products),
+                    "categories": len({spec.category for spec in data.PRODUCTS}),
+                    "customers": len(customers),
+                    "orders": len(orders),
+                }
+            )
+        )
+        self.stdout.write(_("Run it with --logins to see the logins and balances."))
+
+    # --- Sites -----------------------------------------------------------
+
+    def configure_sites(self):
+        # Oscar builds absolute links (e-mails, sitemaps) from Django's site.
+        Site.objects.update_or_create(
+            pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": str(settings.OSCAR_SHOP_NAME)}
+        )
+        # Wagtail's migrations create a default site pointing at its welcome page.
+        WagtailSite.objects.filter(is_default_site=True).update(
+            hostname="127.0.0.1", port=8000, site_name=str(settings.WAGTAIL_SITE_NAME)
+        )
+
+    def create_country(self):
+        # Checkout only offers shipping countries, and a fresh database has none.
+        country, _created = Country.objects.update_or_create(
+            iso_3166_1_a2="RU",
+            defaults={
+                "iso_3166_1_a3": "RUS",
+                "iso_3166_1_numeric": "643",
+                "printable_name": "Russia",
+                "name": "Russian Federation",
+                "is_shipping_country": True,
+            },
+        )
+        return country
+
+    # --- Catalogue ---------------------------------------------------------
+
+    def create_catalogue(self):
+        partner, _created = Partner.objects.get_or_create(name=data.PARTNER_NAME)
+        classes = {
+            name: ProductClass.objects.get_or_create(
+                name=name, defaults={"requires_shipping": True, "track_stock": True}
+            )[0]
+            for name in data.PRODUCT_CLASSES
+        }
+        products = {}
+        for spec in data.PRODUCTS:
+            product, _created = Product.objects.update_or_create(
+                upc=spec.upc,
+                defaults={
+                    "title": spec.title,
+                    "description": spec.description,
+                    "product_class": classes[spec.product_class],
+                    "structure": Product.STANDALONE,
+                    "is_public": True,
+                },
+            )
+            category = create_from_breadcrumbs(spec.category)
+            ProductCategory.objects.get_or_create(product=product, category=category)
+            StockRecord.objects.update_or_create(
+                product=product,
+                partner=partner,
+                defaults={
+                    "partner_sku": f"VW-{spec.upc}",
+                    "price_currency": settings.OSCAR_DEFAULT_CURRENCY,
+                    "price": spec.price,
+                },
+                # Orders move the stock levels; a re-run must not reset them.
+                create_defaults={
+                    "partner_sku": f"VW-{spec.upc}",
+                    "price_currency": settings.OSCAR_DEFAULT_CURRENCY,
+                    "price": spec.price,
+                    "num_in_stock": spec.num_in_stock,
+                },
+            )
+            products[spec.upc] = product
+        return products
+
+    # --- People ------------------------------------------------------------
+
+    def create_admin(self):
+        admin, _created = get_user_model().objects.get_or_create(username=data.ADMIN_USERNAME)
+        admin.email = data.ADMIN_EMAIL
+        admin.first_name = "Shop"
+        admin.last_name = "Manager"
+        admin.is_staff = admin.is_superuser = admin.is_active = True
+        admin.set_password(data.ADMIN_PASSWORD)
+        admin.save()
+        return admin
+
+    def create_customer(self, spec, country):
+        user, _created = get_user_model().objects.get_or_create(username=spec.username)
+        user.email = spec.email
+        user.first_name = spec.first_name
+        user.last_name = spec.last_name
+        user.is_active = True
+        user.set_password(data.CUSTOMER_PASSWORD)
+        user.save()
+        if not UserAddress.objects.filter(user=user).exists():
+            UserAddress.objects.create(
+                user=user,
+                is_default_for_shipping=True,
+                is_default_for_billing=True,
+                country=country,
+                **self.address_fields(spec),
+            )
+        return user
+
+    def address_fields(self, spec):
+        return {
+            "first_name": spec.first_name,
+            "last_name": spec.last_name,
+            "line1": spec.line1,
+            "line4": spec.city,
+            "postcode": spec.postcode,
+            "phone_number": spec.phone_number,
+        }
+
+    # --- Orders ------------------------------------------------------------
+
+    def place_order(self, spec, user, customer, country, products, now):
+        order = Order.objects.filter(number=spec.number).first()
+        if order is not None:
+            return order
+        placed_at = now - timedelta(days=spec.days_ago)
+        with transaction.atomic():
+            basket = Basket.objects.create(owner=user)
+            basket.strategy = Selector().strategy(user=user)
+            for upc, quantity in spec.lines:
+                basket.add_product(products[upc], quantity)
+            shipping_method = Free()
+            shipping_charge = shipping_method.calculate(basket)
+            surcharges = SurchargeApplicator().get_applicable_surcharges(basket)
+            total = OrderTotalCalculator().calculate(basket, shipping_charge, surcharges)
+            shipping_address = ShippingAddress.objects.create(country=country, **self.address_fields(customer))
+            order = OrderCreator().place_order(
+                basket=basket,
+                total=total,
+                shipping_method=shipping_method,
+                shipping_charge=shipping_charge,
+                surcharges=surcharges,
+                user=user,
+                shipping_address=shipping_address,
+                order_number=spec.number,
+            )
+            basket.set_as_submitted()
+            # Written directly rather than with set_status(): this is history,
+            # and the status-change receivers are for orders moving now.
+            Order.objects.filter(pk=order.pk).update(date_placed=placed_at, status=spec.status)
+            order.lines.update(status=spec.status)
+            Basket.objects.filter(pk=basket.pk).update(date_created=placed_at, date_submitted=placed_at)
+            for line in order.lines.select_related("stockrecord"):
+                if spec.status == data.COMPLETE:
+                    line.stockrecord.consume_allocation(line.quantity)
+                elif spec.status == data.CANCELLED:
+                    line.stockrecord.cancel_allocation(line.quantity)
+            if spec.status != data.CANCELLED:
+                self.record_payment(order, spec)
+            order.refresh_from_db()
+        return order
+
+    def record_payment(self, order, spec):
+        paid_with_points = spec.redeemed * loyalty_settings.POINT_VALUE
+        card, _created = SourceType.objects.get_or_create(name="Bank card")
+        paid_by_card = order.total_incl_tax - paid_with_points
+        Source.objects.create(
+            order=order,
+            source_type=card,
+            currency=order.currency,
+            amount_allocated=paid_by_card,
+            amount_debited=paid_by_card if spec.status == data.COMPLETE else Decimal("0.00"),
+            reference=f"card-{order.number}",
+        )
+        if paid_with_points:
+            points, _created = SourceType.objects.get_or_create(name="Loyalty points")
+            Source.objects.create(
+                order=order,
+                source_type=points,
+                currency=order.currency,
+                amount_allocated=paid_with_points,
+                amount_debited=paid_with_points,
+                reference=f"points-{order.number}",
+            )
+
+    # --- Points ------------------------------------------------------------
+
+    def record_points(self, customers, orders, admin, now):
+        """Replay each customer's point history in date order, through the ledger API only.
+
+        The ledger settles an account (activating and expiring its lots) as of
+        each operation's ``now``, so a replay in date order leaves every lot in
+        the state the real history would have.
+        """
+        for spec in data.CUSTOMERS:
+            user = customers[spec.email]
+            operations = []
+            for order_spec in data.ORDERS:
+                if order_spec.email == spec.email:
+                    operations += self.order_operations(user, spec, order_spec, orders[order_spec.number])
+            operations.append(self.adjustment_operation(user, spec, admin, now))
+            for when, operation in sorted(operations, key=lambda item: item[0]):
+                operation(when)
+        # What the beat tasks would have done by now.
+        activate_matured_lots(now=now)
+        expire_lots(now=now)
+
+    def order_operations(self, user, customer, spec, order):
+        placed_at = order.date_placed
+        key = f"demo:{user.email}:{order.number}"
+        operations = []
+        if spec.redeemed:
+            operations.append(
+                (
+                    placed_at,
+                    lambda when: redeem(
+                        user, spec.redeemed, key=f"{key}:redemption", order_number=order.number, now=when
+                    ),
+                )
+            )
+        if spec.released:
+
+            def reserve_and_release(when):
+                reservation = reserve(
+                    user, spec.released, key=f"{key}:reservation", order_number=order.number, now=when
+                )
+                release(reservation, reason=_("Order cancelled"), now=when + timedelta(hours=20))
+
+            operations.append((placed_at, reserve_and_release))
+        if spec.status != data.CANCELLED:
+            points = self.points_for(order, spec, customer.earn_rate)
+            operations.append(
+                (
+                    # Just after any redemption on the same order.
+                    placed_at + timedelta(minutes=1),
+                    lambda when: accrue(
+                        user,
+                        points,
+                        key=f"{key}:accrual",
+                        reason=_("Points for order %(number)s") % {"number": order.number},
+                        order=order.number,
+                        now=when,
+                    ),
+                )
+            )
+        return operations
+
+    def points_for(self, order, spec, earn_rate):
+        """Points earned on what the customer paid in money, rounded down to whole points."""
+        paid = order.total_incl_tax - spec.redeemed * loyalty_settings.POINT_VALUE
+        return int((paid * earn_rate).to_integral_value(rounding=ROUND_DOWN))
+
+    def adjustment_operation(self, user, spec, admin, now):
+        adjustment = spec.adjustment
+        return (
+            now - timedelta(days=adjustment.days_ago),
+            lambda when: adjust(
+                user,
+                adjustment.points,
+                key=f"demo:{user.email}:adjustment",
+                reason=str(adjustment.reason),
+                actor=admin,
+                now=when,
+            ),
+        )
+
+    # --- Logins ------------------------------------------------------------
+
+    def print_logins(self):
+        write = self.stdout.write
+        write("")
+        write(self.style.SUCCESS(_("The demo shop: %(url)s/") % {"url": SHOP_URL}))
+        write("")
+        write(_("Staff (dashboard %(url)s/dashboard/, Django admin %(url)s/admin/, Wagtail %(url)s/cms/):") % {
+            "url": SHOP_URL
+        })
+        write(
+            _("  username %(username)s, e-mail %(email)s, password %(password)s")
+            % {"username": data.ADMIN_USERNAME, "email": data.ADMIN_EMAIL, "password": data.ADMIN_PASSWORD}
+        )
+        write("")
+        write(_("Customers (sign in at %(url)s/accounts/login/ with the e-mail address):") % {"url": SHOP_URL})
+        users = {
+            user.email: user
+            for user in get_user_model().objects.filter(email__in=[spec.email for spec in data.CUSTOMERS])
+        }
+        for spec in data.CUSTOMERS:
+            user = users.get(spec.email)
+            if user is None:
+                write(_("  %(email)s: not created yet, run loyalty_demo_data first") % {"email": spec.email})
+                continue
+            balance = get_balance(user)
+            write(
+                _(
+                    "  %(email)s / %(password)s: %(available)d points available, %(pending)d pending, "
+                    "%(expiring)d expiring within %(days)d days"
+                )
+                % {
+                    "email": spec.email,
+                    "password": data.CUSTOMER_PASSWORD,
+                    "available": balance.available,
+                    "pending": balance.pending,
+                    "expiring": balance.expiring_soon,
+                    "days": loyalty_settings.EXPIRING_SOON_DAYS,
+                }
+            )
+        write("")

@@ -1,0 +1,52 @@
+"""The beat tasks run by a real Celery worker over the real Redis broker."""
+
+from datetime import timedelta
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from oscar_loyalty import ledger
+from oscar_loyalty.tasks import BEAT_SCHEDULE
+from tests.celery_app import app
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+
+
+@pytest.fixture
+def worker():
+    with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10):
+        yield
+
+
+def test_beat_schedule_names_registered_tasks():
+    for entry in BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks
+
+
+def test_worker_activates_expires_and_releases_through_the_broker(worker):
+    # Untouched since: only the beat tasks can move these lots.
+    dormant = UserFactory()
+    long_ago = timezone.now() - timedelta(days=400)
+    ledger.accrue(dormant, 50, key="matured", reason="order", order="2", now=timezone.now() - timedelta(days=20))
+    ledger.accrue(dormant, 100, key="old", reason="order", order="1", now=long_ago)
+    shopper = UserFactory()
+    ledger.accrue(shopper, 70, key="spendable", reason="order", order="3", hold_days=0)
+    ledger.reserve(shopper, 30, key="abandoned", order_number="4", now=timezone.now() - timedelta(hours=2))
+
+    activated = app.send_task("oscar_loyalty.activate_matured_lots").get(timeout=30)
+    expired = app.send_task("oscar_loyalty.expire_lots").get(timeout=30)
+    released = app.send_task("oscar_loyalty.release_stale_reservations").get(timeout=30)
+    again = app.send_task("oscar_loyalty.expire_lots").get(timeout=30)
+
+    assert (activated, expired, released, again) == (2, 1, 1, 0)
+    balance = ledger.get_balance(dormant)
+    assert (balance.available, balance.pending) == (50, 0)
+    balance = ledger.get_balance(shopper)
+    assert (balance.available, balance.reserved) == (70, 0)
+    assert JournalEntry.objects.filter(kind="expiry").count() == 1
+    assert ledger.check_accounts() == []
