@@ -79,13 +79,14 @@ def test_mixed_traffic_with_beat_tasks_keeps_every_account_consistent():
     start = timezone.now()
     for user in users:
         ledger.accrue(user, 2000, key=f"seed-{user.pk}", reason="seed", hold_days=0, now=start)
+        ledger.accrue(user, 100, key=f"short-{user.pk}", reason="seed", hold_days=1, expires_in_days=2, now=start)
     # A shared clock that only moves forward, as real time does.
     clock = {"now": start}
     clock_lock = threading.Lock()
 
     def tick():
         with clock_lock:
-            clock["now"] += timedelta(hours=6)
+            clock["now"] += timedelta(hours=12)
             return clock["now"]
 
     def shopper(i):
@@ -171,3 +172,17 @@ def test_two_beat_workers_at_once_expire_each_lot_once():
     assert JournalEntry.objects.filter(kind="expiry").count() == 150
     assert JournalEntry.objects.filter(kind="activation").count() == 150
     assert ledger.check_accounts() == []
+
+
+def test_postgresql_itself_refuses_to_change_the_journal():
+    from django.db import DatabaseError, transaction
+
+    user = UserFactory()
+    ledger.accrue(user, 10, key="k", reason="order", hold_days=0)
+    for statement in (
+        "UPDATE oscar_loyalty_journalentry SET points = 1000",
+        "DELETE FROM oscar_loyalty_journalentry",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert JournalEntry.objects.get().points == 10
