@@ -7,21 +7,28 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from oscar_loyalty.ledger import activate_matured_lots, expire_lots, release_stale_reservations
+# The ledger is imported inside the tasks: this module is imported from
+# settings for BEAT_SCHEDULE, before Django's models are loaded.
 
 
 @shared_task(name="oscar_loyalty.activate_matured_lots", acks_late=True)
 def activate_matured_lots_task():
+    from oscar_loyalty.ledger import activate_matured_lots
+
     return activate_matured_lots()
 
 
 @shared_task(name="oscar_loyalty.expire_lots", acks_late=True)
 def expire_lots_task():
+    from oscar_loyalty.ledger import expire_lots
+
     return expire_lots()
 
 
 @shared_task(name="oscar_loyalty.release_stale_reservations", acks_late=True)
 def release_stale_reservations_task():
+    from oscar_loyalty.ledger import release_stale_reservations
+
     return release_stale_reservations()
 
 

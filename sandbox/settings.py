@@ -15,8 +15,9 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F401,F403
+from oscar.defaults import OSCAR_SEARCH_FACETS as OSCAR_DEFAULT_SEARCH_FACETS
 
-# TEMP from oscar_loyalty.tasks import BEAT_SCHEDULE
+from oscar_loyalty.tasks import BEAT_SCHEDULE as LOYALTY_BEAT_SCHEDULE
 
 SANDBOX_DIR = Path(__file__).resolve().parent
 
@@ -174,18 +175,22 @@ HAYSTACK_CONNECTIONS = {
     },
 }
 HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.RealtimeSignalProcessor"
+# Whoosh has no query facets (Oscar's price ranges); field facets work.
+OSCAR_SEARCH_FACETS = {**OSCAR_DEFAULT_SEARCH_FACETS, "queries": {}}
 
 # Celery: tasks run in-process unless a broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
-# TEMP CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+CELERY_BEAT_SCHEDULE = {**LOYALTY_BEAT_SCHEDULE}
 
 # Oscar
 OSCAR_SHOP_NAME = _("Velo Loyalty demo")
 OSCAR_SHOP_TAGLINE = _("Bikes, parts and bonus points")
 OSCAR_DEFAULT_CURRENCY = "RUB"
+# "129,900.00 ₽" rather than Babel's English "RUB129,900.00".
+OSCAR_CURRENCY_FORMAT = {"RUB": {"format": "#,##0.00\u00a0₽", "currency_digits": False}}
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL
 
 # Status names are stored on orders, so they stay plain strings; Oscar's

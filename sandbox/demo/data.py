@@ -34,6 +34,7 @@ def _product(upc, title, category, product_class, price, num_in_stock, descripti
     return DemoProduct(upc, title, category, product_class, Decimal(price), num_in_stock, description)
 
 
+# fmt: off
 PRODUCTS = (
     # Bikes
     _product(
@@ -260,6 +261,7 @@ PRODUCTS = (
         "A biodegradable spray that is safe on carbon, rubber and brake discs.",
     ),
 )
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,7 @@ CANCELLED = "Cancelled"
 # (expired), about 350 days ago (expiring within 30 days), some months ago
 # (available), in the last fortnight (pending), spent on one order, and a
 # manual adjustment.
+# fmt: off
 ORDERS = (
     # Anna: a loyal road cyclist with the largest balance.
     DemoOrder("DEMO-1001", "anna@example.com", 430, (("VELO-RB-003", 1), ("VELO-HE-001", 1)), COMPLETE),
@@ -406,7 +409,10 @@ ORDERS = (
     ),
     # Gleb: bought a lot two years ago, most of it has expired; back now.
     DemoOrder("DEMO-4001", "gleb@example.com", 700, (("VELO-MB-002", 1),), COMPLETE),
-    DemoOrder("DEMO-4002", "gleb@example.com", 520, (("VELO-TO-006", 1), ("VELO-TO-002", 1), ("VELO-TO-007", 1)), COMPLETE),
+    DemoOrder(
+        "DEMO-4002", "gleb@example.com", 520,
+        (("VELO-TO-006", 1), ("VELO-TO-002", 1), ("VELO-TO-007", 1)), COMPLETE,
+    ),
     DemoOrder(
         "DEMO-4003", "gleb@example.com", 355,
         (("VELO-CL-004", 1), ("VELO-CL-006", 1), ("VELO-CL-007", 2)), COMPLETE,
@@ -416,3 +422,4 @@ ORDERS = (
     ),
     DemoOrder("DEMO-4005", "gleb@example.com", 8, (("VELO-CO-008", 1),), BEING_PROCESSED),
 )
+# fmt: on

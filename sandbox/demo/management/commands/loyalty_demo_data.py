@@ -39,6 +39,7 @@ Partner = get_model("partner", "Partner")
 StockRecord = get_model("partner", "StockRecord")
 Product = get_model("catalogue", "Product")
 ProductClass = get_model("catalogue", "ProductClass")
+Category = get_model("catalogue", "Category")
 ProductCategory = get_model("catalogue", "ProductCategory")
 Order = get_model("order", "Order")
 ShippingAddress = get_model("order", "ShippingAddress")
@@ -88,7 +89,7 @@ class Command(BaseCommand):
                 )
                 % {
                     "products": len(products),
-                    "categories": len({spec.category for spec in data.PRODUCTS}),
+                    "categories": Category.objects.count(),
                     "customers": len(customers),
                     "orders": len(orders),
                 }
@@ -359,9 +360,10 @@ class Command(BaseCommand):
         write("")
         write(self.style.SUCCESS(_("The demo shop: %(url)s/") % {"url": SHOP_URL}))
         write("")
-        write(_("Staff (dashboard %(url)s/dashboard/, Django admin %(url)s/admin/, Wagtail %(url)s/cms/):") % {
-            "url": SHOP_URL
-        })
+        write(
+            _("Staff (dashboard %(url)s/dashboard/, Django admin %(url)s/admin/, Wagtail %(url)s/cms/):")
+            % {"url": SHOP_URL}
+        )
         write(
             _("  username %(username)s, e-mail %(email)s, password %(password)s")
             % {"username": data.ADMIN_USERNAME, "email": data.ADMIN_EMAIL, "password": data.ADMIN_PASSWORD}
