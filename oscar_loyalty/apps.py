@@ -10,5 +10,10 @@ class LoyaltyConfig(OscarConfig):
 
     namespace = "loyalty"
 
+    def ready(self):
+        from oscar_loyalty.earning import margins, receivers  # noqa: F401 (margins connects cache invalidation)
+
+        receivers.connect()
+
     def get_urls(self):
         return self.post_process_urls([])

@@ -3,10 +3,16 @@ from oscar.core.loading import is_model_registered
 from oscar_loyalty.abstract_models import (
     AbstractAccount,
     AbstractAllocation,
+    AbstractCustomerTier,
     AbstractJournalEntry,
     AbstractLot,
+    AbstractMarginGroup,
+    AbstractMarginGroupAssignment,
+    AbstractQualifyingPurchase,
     AbstractReservation,
     AbstractReversal,
+    AbstractTier,
+    AbstractTierChange,
 )
 
 __all__ = []
@@ -52,3 +58,45 @@ if not is_model_registered("oscar_loyalty", "JournalEntry"):
         pass
 
     __all__.append("JournalEntry")
+
+if not is_model_registered("oscar_loyalty", "Tier"):
+
+    class Tier(AbstractTier):
+        pass
+
+    __all__.append("Tier")
+
+if not is_model_registered("oscar_loyalty", "CustomerTier"):
+
+    class CustomerTier(AbstractCustomerTier):
+        pass
+
+    __all__.append("CustomerTier")
+
+if not is_model_registered("oscar_loyalty", "TierChange"):
+
+    class TierChange(AbstractTierChange):
+        pass
+
+    __all__.append("TierChange")
+
+if not is_model_registered("oscar_loyalty", "QualifyingPurchase"):
+
+    class QualifyingPurchase(AbstractQualifyingPurchase):
+        pass
+
+    __all__.append("QualifyingPurchase")
+
+if not is_model_registered("oscar_loyalty", "MarginGroup"):
+
+    class MarginGroup(AbstractMarginGroup):
+        pass
+
+    __all__.append("MarginGroup")
+
+if not is_model_registered("oscar_loyalty", "MarginGroupAssignment"):
+
+    class MarginGroupAssignment(AbstractMarginGroupAssignment):
+        pass
+
+    __all__.append("MarginGroupAssignment")

@@ -20,6 +20,25 @@ DEFAULTS = {
     "RESERVATION_TIMEOUT_MINUTES": 30,
     # Days granted to points restored by a reversal into a lot that has expired meanwhile.
     "RESTORE_GRACE_DAYS": 30,
+    # --- Earning ---
+    # Order statuses at which an order's points are accrued (as pending lots).
+    "ACCRUAL_STATUSES": ("Complete",),
+    # Order statuses that undo an order's points and purchase volume in full.
+    "CANCEL_STATUSES": ("Cancelled", "Returned"),
+    # Spread points paid on an order over its lines, so they earn nothing.
+    "SPREAD_REDUCTIONS": True,
+    # Whether lines discounted by a special offer earn points.
+    "OFFERS_EARN": False,
+    # The name of Oscar's payment source type for points paid at checkout.
+    "POINTS_SOURCE_TYPE": "Bonus points",
+    # Tier qualification: purchase volume over this many days, or lifetime if None.
+    "TIER_WINDOW_DAYS": None,
+    # Whether the beat task may lower a tier whose volume fell below its threshold.
+    "TIER_DOWNGRADE": False,
+    # Days without a purchase after which the beat task drops a customer to the first tier (None: never).
+    "TIER_INACTIVITY_DAYS": None,
+    # Where "up to N bonuses" links to: the program's public page.
+    "PROGRAM_URL": "/loyalty/",
 }
 
 

@@ -20,3 +20,7 @@ order_reversed = Signal()
 lots_activated = Signal()
 lots_expired = Signal()
 reservations_released = Signal()
+# change, user, old_tier, new_tier, upgrade (the tier in effect before and after)
+tier_changed = Signal()
+# order_number, user, lot (or None), points
+order_points_accrued = Signal()

@@ -34,3 +34,13 @@ def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if REQUIRE_SERVICES and reporter is not None and reporter.stats.get("skipped"):
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """A rolled-back test leaves no cached rows behind for the next one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -127,6 +127,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HAYSTACK_CONNECTIONS = {
     "default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"},
 }
+HAYSTACK_SIGNAL_PROCESSOR = "haystack.signals.BaseSignalProcessor"
 
 # Eager unless a real broker is given; the task tests start a real worker then.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
@@ -137,3 +138,13 @@ CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ
 CELERY_TASK_EAGER_PROPAGATES = True
 
 OSCAR_DEFAULT_CURRENCY = "RUB"
+OSCAR_INITIAL_ORDER_STATUS = "Pending"
+OSCAR_INITIAL_LINE_STATUS = "Pending"
+OSCAR_ORDER_STATUS_PIPELINE = {
+    "Pending": ("Being processed", "Complete", "Cancelled"),
+    "Being processed": ("Complete", "Cancelled"),
+    "Complete": ("Being processed", "Returned", "Cancelled"),
+    "Cancelled": (),
+    "Returned": (),
+}
+OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE

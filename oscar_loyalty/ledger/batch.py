@@ -57,13 +57,22 @@ def _lock_accounts_of(cursor, lots_where, params):
     return " AND account_id = ANY(%s)", [[row[0] for row in cursor.fetchall()]]
 
 
-def _next_event_sql(t, alias):
-    # The earliest activation or expiry still ahead of each account, as the
-    # lots will be once this pass is done.
+def _next_event_sql(t, alias, *, expiring):
+    # The earliest activation or expiry of each account's live lots, as the
+    # lots will be once this pass is done (one parameter: now). After the
+    # activation pass no matured lot is pending, but a lot may be past its
+    # expiry already: that expiry is still due. After the expiry pass no
+    # expired lot is live, but a matured one may still be pending: its
+    # activation is due.
+    if expiring:
+        event = "CASE WHEN l.status = 'pending' THEN l.available_at ELSE l.expires_at END"
+        live = "AND l.expires_at > %s"
+    else:
+        event = "CASE WHEN l.status = 'pending' AND l.available_at > %s THEN l.available_at ELSE l.expires_at END"
+        live = ""
     return (
-        f"(SELECT MIN(CASE WHEN l.status = 'pending' AND l.available_at > %s THEN l.available_at "
-        f"ELSE l.expires_at END) FROM {t['lot']} AS l WHERE l.account_id = {alias}.id "
-        f"AND l.status IN ('pending', 'active') AND l.remaining > 0 AND l.expires_at > %s)"
+        f"(SELECT MIN({event}) FROM {t['lot']} AS l WHERE l.account_id = {alias}.id "
+        f"AND l.status IN ('pending', 'active') AND l.remaining > 0 {live})"
     )
 
 
@@ -84,10 +93,10 @@ def activate_matured_lots(now=None):
         cursor.execute(
             f"UPDATE {t['account']} SET available = {t['account']}.available + s.points, "
             f"pending = {t['account']}.pending - s.points, updated_at = %s, "
-            f"next_event_at = {_next_event_sql(t, t['account'])} "
+            f"next_event_at = {_next_event_sql(t, t['account'], expiring=False)} "
             f"FROM (SELECT account_id, SUM(remaining) AS points FROM {t['lot']} WHERE {due} "
             f"GROUP BY account_id) AS s WHERE {t['account']}.id = s.account_id",
-            [now, now, now, *due_params],
+            [now, now, *due_params],
         )
         cursor.execute(f"UPDATE {t['lot']} SET status = 'active' WHERE {due}", due_params)
         count = cursor.rowcount
@@ -116,12 +125,12 @@ def expire_lots(now=None):
         cursor.execute(
             f"UPDATE {t['account']} SET available = {t['account']}.available - s.available, "
             f"pending = {t['account']}.pending - s.pending, updated_at = %s, "
-            f"next_event_at = {_next_event_sql(t, t['account'])} "
+            f"next_event_at = {_next_event_sql(t, t['account'], expiring=True)} "
             f"FROM (SELECT account_id, SUM(CASE WHEN status = 'active' THEN remaining ELSE 0 END) AS available, "
             f"SUM(CASE WHEN status = 'pending' THEN remaining ELSE 0 END) AS pending "
             f"FROM {t['lot']} WHERE {due} AND remaining > 0 GROUP BY account_id) AS s "
             f"WHERE {t['account']}.id = s.account_id",
-            [now, now, now, *due_params],
+            [now, now, *due_params],
         )
         cursor.execute(
             f"UPDATE {t['lot']} SET expired_points = expired_points + remaining, remaining = 0, "

@@ -376,8 +376,9 @@ def reverse_order(order_number, *, fraction=1, key=None, reason="", actor=None, 
     order's held reservations.
 
     A full reversal's key defaults to the order number; a partial one needs
-    its own (e.g. the return's number). Returns the ``Reversal`` record, or
-    ``None`` when nothing was left to reverse.
+    its own (e.g. the return's number). Returns the ``Reversal`` record (kept
+    even for an order that moved no points, so the share returned is known),
+    or ``None`` when the order was already reversed in full.
     """
     order_number = _required_order_number(order_number)
     fraction = check_fraction(fraction)
@@ -405,8 +406,8 @@ def reverse_order(order_number, *, fraction=1, key=None, reason="", actor=None, 
         before = Reversal.objects.filter(order_number=order_number).aggregate(done=Max("cumulative_fraction"))["done"]
         before = before or Decimal(0)
         after = min(Decimal(1), before + fraction)
-        if not accounts or after <= before:
-            return None
+        if after <= before:
+            return None  # the order is fully reversed already
         for account in accounts.values():
             _settle(account, now)
 

@@ -1,0 +1,149 @@
+"""Points for orders: the earning side's public API.
+
+Receivers on Oscar's order signals, the ERP exchange and a shop's own code
+call these; they call the ledger.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+
+from oscar_loyalty import ledger, signals
+from oscar_loyalty.earning import margins, tiers
+from oscar_loyalty.earning.calculations import LineInput, order_accrual
+from oscar_loyalty.settings import loyalty_settings
+
+QualifyingPurchase = get_model("oscar_loyalty", "QualifyingPurchase")
+Reversal = get_model("oscar_loyalty", "Reversal")
+Source = get_model("payment", "Source")
+OrderLineDiscount = get_model("order", "OrderLineDiscount")
+
+CENT = Decimal("0.01")
+
+
+def accrual_key(order_number):
+    return f"order:{order_number}:accrual"
+
+
+def points_paid(order):
+    """What the order paid with points, in the shop's currency."""
+    paid = Source.objects.filter(order=order, source_type__name=loyalty_settings.POINTS_SOURCE_TYPE).aggregate(
+        paid=Sum("amount_debited")
+    )["paid"]
+    return paid or Decimal("0.00")
+
+
+def order_lines(order):
+    """The order's lines as the accrual formula sees them (two queries, however many lines)."""
+    lines = list(order.lines.select_related("product", "product__parent"))
+    promo_lines = set(
+        OrderLineDiscount.objects.filter(
+            line__order=order, amount__gt=0, order_discount__voucher_id__isnull=True
+        ).values_list("line_id", flat=True)
+    )
+    coefficients = margins.coefficients([line.product for line in lines if line.product_id])
+    return [
+        LineInput(
+            reference=str(line.pk),
+            amount=line.line_price_incl_tax,
+            coefficient=coefficients.get(line.product_id, margins.NEUTRAL),
+            offer_discounted=line.pk in promo_lines,
+        )
+        for line in lines
+    ]
+
+
+def calculate_order_points(order, tier):
+    """Per-line accruals for ``order`` at ``tier`` (pure formula over the order's data)."""
+    if tier is None:
+        return []
+    return order_accrual(
+        order_lines(order),
+        cashback_percent=tier.cashback_percent,
+        reduction=points_paid(order),
+        spread_reductions=loyalty_settings.SPREAD_REDUCTIONS,
+        offers_earn=loyalty_settings.OFFERS_EARN,
+    )
+
+
+def accrue_for_order(order, *, now=None):
+    """Accrue an order's points as a pending lot and count it towards the customer's tier.
+
+    Idempotent per order: a status bouncing back and forth, or the ERP and
+    the shop both reporting the order paid, accrue once. Earns at the tier in
+    effect before this order counts. Returns the lot, or None (a guest order,
+    an order that earns nothing, or one already accrued).
+    """
+    if not order.user_id:
+        return None
+    now = now or timezone.now()
+    with transaction.atomic():
+        tier = tiers.tier_for(order.user, now=now)
+        accruals = calculate_order_points(order, tier)
+        paid = sum((a.paid for a in accruals), Decimal("0.00")).quantize(CENT)
+        purchase, created = QualifyingPurchase.objects.get_or_create(
+            order_number=order.number,
+            defaults={"user_id": order.user_id, "amount": paid, "placed_at": order.date_placed or now},
+        )
+        if not created:
+            return None
+        points = sum(a.points for a in accruals)
+        lot = None
+        if points > 0:
+            lot = ledger.accrue(
+                order.user,
+                points,
+                key=accrual_key(order.number),
+                reason=_("Order %(number)s") % {"number": order.number},
+                order=order.number,
+                now=now,
+            )
+        tiers.recompute_tier(
+            order.user, reason=_("Order %(number)s") % {"number": order.number}, now=now, allow_downgrade=False
+        )
+        transaction.on_commit(
+            lambda: signals.order_points_accrued.send_robust(
+                sender=QualifyingPurchase, order_number=order.number, user=order.user, lot=lot, points=points
+            )
+        )
+    return lot
+
+
+def reverse_for_order(order, *, fraction=1, key=None, reason="", actor=None, now=None):
+    """Undo an order's points (cancellation, or a return of ``fraction`` of it) and its purchase volume.
+
+    The ledger makes this idempotent by ``key`` (a full reversal's key is the
+    order number); the purchase volume follows the share of the order the
+    ledger has reversed so far. Returns the ledger's ``Reversal`` or None.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        reversal = ledger.reverse_order(order.number, fraction=fraction, key=key, reason=reason, actor=actor, now=now)
+        done = Reversal.objects.filter(order_number=order.number).aggregate(done=Max("cumulative_fraction"))["done"]
+        purchase = QualifyingPurchase.objects.select_for_update().filter(order_number=order.number).first()
+        if purchase is not None and done is not None:
+            returned = min(purchase.amount, (purchase.amount * done).quantize(CENT))
+            if returned != purchase.returned:
+                purchase.returned = returned
+                purchase.save(update_fields=["returned"])
+                tiers.recompute_tier(
+                    purchase.user_id,
+                    reason=reason or _("Order %(number)s returned") % {"number": order.number},
+                    now=now,
+                    allow_downgrade=True,
+                )
+    return reversal
+
+
+def record_return(order, amount, *, key, reason="", actor=None, now=None):
+    """A partial return of ``amount`` (money) from ``order``; ``key`` names the return (e.g. its number)."""
+    purchase = QualifyingPurchase.objects.filter(order_number=order.number).first()
+    base = purchase.amount if purchase is not None and purchase.amount > 0 else order.total_incl_tax
+    if not base or amount <= 0:
+        raise ledger.InvalidAmount(_("A return must be of a positive amount."))
+    fraction = min(Decimal(1), Decimal(amount) / Decimal(base))
+    return reverse_for_order(order, fraction=fraction, key=key, reason=reason, actor=actor, now=now)
