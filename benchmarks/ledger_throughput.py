@@ -1,0 +1,849 @@
+"""Throughput of the ledger's service API under concurrent load, anchored on pgbench.
+
+N worker processes (default 8) draw operations from a fixed mix: 40%
+redemptions (``reserve`` + ``capture``, one operation), 40% accruals, 20%
+balance reads. The mix runs first over many accounts (default 10,000), then
+on one hot account; both are reported. In the same run ``pgbench -b
+tpcb-like -c 8 -j 2`` measures the same server with PostgreSQL's own
+account-balance transaction, and ``ratio`` is the ledger's operations per
+second over pgbench's transactions per second.
+
+Afterwards the ledger is audited: ``check_accounts()``, and for every
+account and every lot, points spent against points credited. ``overspent``
+is the number of points spent beyond what was there, and must be 0.
+
+    python -m benchmarks.ledger_throughput [--workers 8] [--seconds 20] [--accounts 10000]
+    python -m benchmarks.ledger_throughput --profile   # one worker, statements and time per operation
+
+The last line of output is one JSON object with the figures.
+"""
+
+import argparse
+import multiprocessing
+import os
+import random
+import re
+import shutil
+import subprocess
+import time
+from collections import Counter
+from datetime import timedelta
+from queue import Empty
+
+from benchmarks.common import (
+    emit_json,
+    ensure_database,
+    percentile,
+    prepare_database,
+    reset_ledger,
+    rounded,
+    server_params,
+    setup_django,
+)
+
+# The mix is the benchmark: never change it to flatter the number.
+MIX = (("redemption", 0.4), ("accrual", 0.4), ("read", 0.2))
+OPERATIONS = tuple(name for name, _share in MIX)
+# Redemptions and accruals draw from the same range, so a busy account's
+# balance drifts neither up nor down.
+POINTS_RANGE = (10, 100)
+OPENING_BALANCE = 1000
+WARMUP_SECONDS = 3
+
+PGBENCH_DATABASE = "loyalty_pgbench"
+PGBENCH_SCALE = 8
+PGBENCH_CLIENTS = 8
+PGBENCH_THREADS = 2
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.ledger_throughput", description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, default=8, help="worker processes (default 8)")
+    parser.add_argument("--seconds", type=int, default=20, help="measured seconds per phase (default 20)")
+    parser.add_argument("--accounts", type=int, default=10_000, help="accounts in the many-accounts phase")
+    parser.add_argument("--warmup", type=float, default=WARMUP_SECONDS, help="unmeasured seconds before each phase")
+    parser.add_argument(
+        "--profile", action="store_true", help="run one worker in this process and report statements and time per op"
+    )
+    return parser.parse_args(argv)
+
+
+# --- Data --------------------------------------------------------------------
+
+
+def seed_accounts(count, *, prefix, now):
+    """``count`` customers, each with an account holding one available lot of ``OPENING_BALANCE``.
+
+    Written with bulk inserts for speed, in exactly the state ``accrue(...,
+    hold_days=0)`` leaves behind: the lot, its accrual entry and the cached
+    balance. Returns the customers' primary keys.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from oscar.core.loading import get_model
+
+    from oscar_loyalty.settings import loyalty_settings
+
+    User = get_user_model()
+    Account = get_model("oscar_loyalty", "Account")
+    Lot = get_model("oscar_loyalty", "Lot")
+    JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+
+    expires_at = now + timedelta(days=loyalty_settings.EXPIRY_DAYS)
+    with transaction.atomic():
+        users = User.objects.bulk_create(
+            [
+                User(username=f"{prefix}{i}", email=f"{prefix}{i}@example.com", first_name="Bench", password="!")
+                for i in range(count)
+            ],
+            batch_size=5000,
+        )
+        accounts = Account.objects.bulk_create(
+            [
+                Account(
+                    user=user,
+                    customer_name=f"Bench <{user.email}>",
+                    available=OPENING_BALANCE,
+                    next_event_at=expires_at,
+                )
+                for user in users
+            ],
+            batch_size=5000,
+        )
+        lots = Lot.objects.bulk_create(
+            [
+                Lot(
+                    account=account,
+                    points=OPENING_BALANCE,
+                    remaining=OPENING_BALANCE,
+                    status=Lot.ACTIVE,
+                    available_at=now,
+                    expires_at=expires_at,
+                    origin=Lot.MANUAL,
+                    created_at=now,
+                )
+                for account in accounts
+            ],
+            batch_size=5000,
+        )
+        JournalEntry.objects.bulk_create(
+            [
+                JournalEntry(
+                    account_id=lot.account_id,
+                    kind=JournalEntry.ACCRUAL,
+                    points=OPENING_BALANCE,
+                    available_change=OPENING_BALANCE,
+                    lot=lot,
+                    key=f"bench-opening:{lot.pk}",
+                    reason="opening balance",
+                    created_at=now,
+                )
+                for lot in lots
+            ],
+            batch_size=5000,
+        )
+    return [user.pk for user in users]
+
+
+# --- One operation -------------------------------------------------------------
+
+
+def pick_operation(rng):
+    draw = rng.random()
+    for name, share in MIX:
+        if draw < share:
+            return name
+        draw -= share
+    return MIX[-1][0]
+
+
+class Tally:
+    """What one worker did in one phase."""
+
+    def __init__(self):
+        self.ops = Counter()
+        self.latencies = {name: [] for name in OPERATIONS}
+        self.insufficient = 0
+        self.errors = Counter()
+        self.first_errors = {}
+        # Over the whole phase, warm-up included, to reconcile with the database.
+        self.accrued_points = 0
+        self.captured_points = 0
+        self.held_points = 0
+        self.cpu_seconds = 0.0
+
+    def error(self, exc):
+        name = type(exc).__name__
+        self.errors[name] += 1
+        self.first_errors.setdefault(name, str(exc)[:300])
+
+    def as_dict(self):
+        return dict(vars(self))
+
+
+def run_operation(ledger, tally, operation, user_id, points, key):
+    """One operation of the mix; returns True if it was an insufficient-points refusal."""
+    if operation == "redemption":
+        try:
+            reservation = ledger.reserve(user_id, points, key=key, order_number=key)
+        except ledger.InsufficientPoints:
+            return True
+        tally.held_points += points
+        ledger.capture(reservation)
+        tally.held_points -= points
+        tally.captured_points += points
+    elif operation == "accrual":
+        ledger.accrue(user_id, points, key=key, reason="benchmark order", order=key, hold_days=0)
+        tally.accrued_points += points
+    else:
+        ledger.get_balance(user_id)
+    return False
+
+
+# --- Workers -----------------------------------------------------------------
+
+
+def worker_main(worker_id, url, commands, results):
+    """A worker process: set Django up, then run the phases the coordinator sends."""
+    setup_django(url)
+    from django.db import connection
+
+    from oscar_loyalty import ledger
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend_pid,) = cursor.fetchone()
+    results.put(("ready", worker_id, backend_pid))
+    while (command := commands.get()) is not None:
+        results.put(("done", worker_id, run_phase(ledger, worker_id, command)))
+    connection.close()
+
+
+def run_phase(ledger, worker_id, command):
+    phase, user_ids = command["phase"], command["user_ids"]
+    measure_from, end = command["measure_from"], command["end"]
+    rng = random.Random(f"{phase}:{worker_id}")
+    tally = Tally()
+    time.sleep(max(0.0, command["start"] - time.time()))
+    n = 0
+    cpu_from = None
+    while time.time() < end:
+        if cpu_from is None and time.time() >= measure_from:
+            cpu_from = time.process_time()
+        n += 1
+        operation = pick_operation(rng)
+        user_id = rng.choice(user_ids)
+        points = rng.randint(*POINTS_RANGE)
+        key = f"{phase}-{worker_id}-{n}"
+        started = time.perf_counter()
+        try:
+            insufficient = run_operation(ledger, tally, operation, user_id, points, key)
+        except Exception as exc:  # counted and reported, the run goes on
+            tally.error(exc)
+            continue
+        elapsed = time.perf_counter() - started
+        finished = time.time()
+        if measure_from <= finished <= end:
+            tally.ops[operation] += 1
+            tally.latencies[operation].append(elapsed * 1000)
+            tally.insufficient += insufficient
+    tally.cpu_seconds = time.process_time() - (cpu_from or time.process_time())
+    return tally.as_dict()
+
+
+class WorkerPool:
+    """Worker processes started once (``spawn``: no inherited connections), reused by every phase."""
+
+    def __init__(self, count, url):
+        context = multiprocessing.get_context("spawn")
+        self.results = context.Queue()
+        self.commands = [context.Queue() for _ in range(count)]
+        self.processes = [
+            context.Process(target=worker_main, args=(i, url, self.commands[i], self.results), daemon=True)
+            for i in range(count)
+        ]
+        for process in self.processes:
+            process.start()
+        self.backend_pids = [self._receive("ready")[1] for _ in self.processes]
+
+    def _receive(self, expected):
+        while True:
+            try:
+                kind, worker_id, payload = self.results.get(timeout=5)
+            except Empty:
+                dead = [p.pid for p in self.processes if not p.is_alive()]
+                if dead:
+                    raise SystemExit(f"Worker processes {dead} died; see their output above.") from None
+                continue
+            if kind == expected:
+                return worker_id, payload
+
+    def run(self, phase, user_ids, *, warmup, seconds):
+        start = time.time() + 0.5
+        command = {
+            "phase": phase,
+            "user_ids": user_ids,
+            "start": start,
+            "measure_from": start + warmup,
+            "end": start + warmup + seconds,
+        }
+        for queue in self.commands:
+            queue.put(command)
+        time.sleep(max(0.0, command["measure_from"] - time.time()))
+        before = CpuSample.take(self.backend_pids)
+        time.sleep(max(0.0, command["end"] - time.time()))
+        after = CpuSample.take(self.backend_pids)
+        return [self._receive("done")[1] for _ in self.processes], after.since(before)
+
+    def close(self):
+        for queue in self.commands:
+            queue.put(None)
+        for process in self.processes:
+            process.join(timeout=30)
+
+
+class CpuSample:
+    """CPU time of the whole machine and of the workers' PostgreSQL backends, from ``/proc`` (Linux).
+
+    Tells whether a phase was CPU-bound, and whose CPU it was: the workers'
+    Python, their backends, or something else on the machine.
+    """
+
+    def __init__(self, machine, backends):
+        self.machine = machine  # (busy, total) seconds of all CPUs, or None
+        self.backends = backends  # seconds, or None when the server is not on this machine
+
+    @classmethod
+    def take(cls, backend_pids=()):
+        return cls(cls._machine(), cls._processes(backend_pids))
+
+    @staticmethod
+    def _machine():
+        try:
+            with open("/proc/stat") as stat:
+                ticks = [int(value) for value in stat.readline().split()[1:9]]
+        except OSError:
+            return None
+        hz = os.sysconf("SC_CLK_TCK")
+        idle = ticks[3] + ticks[4]  # idle and iowait
+        return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+    @staticmethod
+    def _processes(pids):
+        hz = os.sysconf("SC_CLK_TCK")
+        seconds = 0.0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/comm") as comm:
+                    if comm.read().strip() != "postgres":
+                        return None
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            seconds += (int(fields[11]) + int(fields[12])) / hz  # utime and stime
+        return seconds
+
+    def since(self, earlier):
+        """``{"busy": CPU-seconds used, "capacity": CPU-seconds there were, "backends": ...}``."""
+        usage = {"busy": None, "capacity": None, "backends": None}
+        if self.machine and earlier.machine:
+            usage["busy"] = self.machine[0] - earlier.machine[0]
+            usage["capacity"] = self.machine[1] - earlier.machine[1]
+        if self.backends is not None and earlier.backends is not None:
+            usage["backends"] = self.backends - earlier.backends
+        return usage
+
+
+def cpu_figures(cpu, tallies, ops):
+    """Milliseconds of CPU per measured operation, by whom; and how busy the machine was."""
+    workers = sum(tally["cpu_seconds"] for tally in tallies)
+    per_op = {"workers_ms": rounded(workers * 1000 / ops, 2) if ops else None}
+    if cpu["backends"] is not None and ops:
+        per_op["postgres_ms"] = rounded(cpu["backends"] * 1000 / ops, 2)
+    if cpu["busy"] is not None and cpu["capacity"]:
+        per_op["machine_busy_pct"] = rounded(100 * cpu["busy"] / cpu["capacity"], 1)
+        others = cpu["busy"] - workers - (cpu["backends"] or 0)
+        per_op["everything_else_cpu_s"] = rounded(others, 1)
+        per_op["cpu_s_available"] = rounded(cpu["capacity"], 1)
+    return per_op
+
+
+def summarise(tallies, cpu, *, seconds):
+    ops = Counter()
+    latencies = {name: [] for name in OPERATIONS}
+    errors, first_errors = Counter(), {}
+    totals = Counter()
+    for tally in tallies:
+        ops.update(tally["ops"])
+        for name in OPERATIONS:
+            latencies[name].extend(tally["latencies"][name])
+        errors.update(tally["errors"])
+        for name, message in tally["first_errors"].items():
+            first_errors.setdefault(name, message)
+        for field in ("insufficient", "accrued_points", "captured_points", "held_points"):
+            totals[field] += tally[field]
+    completed = sum(ops.values())
+    return {
+        "cpu": cpu_figures(cpu, tallies, completed),
+        "ops_per_s": completed / seconds,
+        "ops": {name: ops[name] for name in OPERATIONS},
+        "insufficient": totals["insufficient"],
+        "errors": dict(errors),
+        "first_errors": first_errors,
+        "latency_ms": {
+            name: {"p50": rounded(percentile(values, 0.5), 2), "p95": rounded(percentile(values, 0.95), 2)}
+            for name, values in latencies.items()
+        },
+        "accrued_points": totals["accrued_points"],
+        "captured_points": totals["captured_points"],
+        "held_points": totals["held_points"],
+    }
+
+
+# --- The anchor ----------------------------------------------------------------
+
+
+def run_pgbench(url, seconds):
+    """PostgreSQL's tpcb-like transaction on the same server; returns its TPS and the machine's CPU usage."""
+    pgbench = shutil.which("pgbench") or "/usr/bin/pgbench"
+    if not os.path.exists(pgbench):
+        raise SystemExit("pgbench is missing: it ships with the PostgreSQL server package (postgresql-contrib).")
+    params = server_params(url)
+    ensure_database(url, dbname=PGBENCH_DATABASE)
+    env = dict(os.environ)
+    if params["password"]:
+        env["PGPASSWORD"] = params["password"]
+    connect = ["-h", params["host"], "-p", str(params["port"]), "-U", params["user"]]
+    subprocess.run(
+        [pgbench, "-i", "-q", "-s", str(PGBENCH_SCALE), *connect, PGBENCH_DATABASE],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    before = CpuSample.take()
+    completed = subprocess.run(
+        [
+            pgbench,
+            "-b",
+            "tpcb-like",
+            "-c",
+            str(PGBENCH_CLIENTS),
+            "-j",
+            str(PGBENCH_THREADS),
+            "-T",
+            str(seconds),
+            *connect,
+            PGBENCH_DATABASE,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    cpu = CpuSample.take().since(before)
+    match = re.search(r"^tps = ([0-9.]+)", completed.stdout, re.MULTILINE)
+    if match is None:
+        raise SystemExit(f"Could not read pgbench's TPS from:\n{completed.stdout}")
+    return float(match.group(1)), cpu
+
+
+# --- The audit -------------------------------------------------------------------
+
+
+def audit(phase_accounts, phase_summaries, hot_user_id):
+    """Points spent against points credited, per account and per lot, plus ``check_accounts()``.
+
+    No reversals run here, so for every account ``credited − expired − spent
+    = available + pending`` (spent: captured and held reservations), and for
+    every lot ``remaining + allocated + expired = points``.
+    """
+    from django.db import connection
+    from oscar.core.loading import get_model
+
+    from oscar_loyalty import ledger
+
+    Account = get_model("oscar_loyalty", "Account")
+    Lot = get_model("oscar_loyalty", "Lot")
+    Reservation = get_model("oscar_loyalty", "Reservation")
+    Allocation = get_model("oscar_loyalty", "Allocation")
+    q = connection.ops.quote_name
+    account_t, lot_t = q(Account._meta.db_table), q(Lot._meta.db_table)
+    reservation_t, allocation_t = q(Reservation._meta.db_table), q(Allocation._meta.db_table)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH credited AS (SELECT account_id, SUM(points) AS points, SUM(expired_points) AS expired "
+            f"FROM {lot_t} GROUP BY account_id), "
+            f"spent AS (SELECT account_id, SUM(points) AS points FROM {reservation_t} "
+            f"WHERE status IN ('held', 'captured') GROUP BY account_id) "
+            f"SELECT a.id, a.user_id, a.available, a.pending, a.reserved, a.debt, "
+            f"COALESCE(c.points, 0), COALESCE(c.expired, 0), COALESCE(s.points, 0) "
+            f"FROM {account_t} AS a LEFT JOIN credited AS c ON c.account_id = a.id "
+            f"LEFT JOIN spent AS s ON s.account_id = a.id"
+        )
+        accounts = cursor.fetchall()
+        cursor.execute(
+            f"SELECT l.points, l.remaining, l.expired_points, "
+            f"COALESCE(SUM(al.points) FILTER (WHERE r.status IN ('held', 'captured')), 0) "
+            f"FROM {lot_t} AS l LEFT JOIN {allocation_t} AS al ON al.lot_id = l.id "
+            f"LEFT JOIN {reservation_t} AS r ON r.id = al.reservation_id GROUP BY l.id"
+        )
+        lots = cursor.fetchall()
+
+    overspent_accounts = overdrawn_lots = mismatched_accounts = mismatched_lots = negative = 0
+    by_user = {}
+    for _id, user_id, *amounts in accounts:
+        available, pending, reserved, debt, credited, expired, spent = map(int, amounts)
+        by_user[user_id] = (available, pending, reserved, credited, expired, spent)
+        overspent_accounts += max(0, spent - (credited - expired))
+        mismatched_accounts += credited - expired - spent != available + pending
+        negative += min(available, pending, reserved, debt) < 0
+    for points, remaining, expired, allocated in ((int(value) for value in row) for row in lots):
+        overdrawn_lots += max(0, allocated - points)
+        mismatched_lots += remaining + allocated + expired != points
+
+    # What the workers say they did against what the database holds, phase by phase.
+    unreconciled = {}
+    for phase, user_ids in phase_accounts.items():
+        summary = phase_summaries[phase]
+        rows = [by_user[user_id] for user_id in user_ids]
+        credited = sum(row[3] for row in rows) - OPENING_BALANCE * len(user_ids)
+        spent = sum(row[5] for row in rows)
+        unreconciled[phase] = {
+            "credited": credited - summary["accrued_points"],
+            "spent": spent - summary["captured_points"] - summary["held_points"],
+        }
+
+    available, pending, reserved, credited, expired, spent = by_user[hot_user_id]
+    drifts = ledger.check_accounts()
+    return {
+        "overspent": overspent_accounts + overdrawn_lots,
+        "overspent_accounts_points": overspent_accounts,
+        "overdrawn_lots_points": overdrawn_lots,
+        "mismatched_accounts": mismatched_accounts,
+        "mismatched_lots": mismatched_lots,
+        "negative_buckets": negative,
+        "drifts": len(drifts),
+        "drift_examples": [str(drift) for drift in drifts[:3]],
+        "unreconciled": unreconciled,
+        "hot": {
+            "credited": credited,
+            "spent": spent,
+            "expired": expired,
+            "balance": available + pending,
+            "reserved": reserved,
+            "consistent": credited - expired - spent == available + pending,
+        },
+    }
+
+
+# --- Profiling one worker ------------------------------------------------------
+
+
+class DatabaseTime:
+    """Statements and commits on the default connection, and the time spent waiting on each.
+
+    ``BEGIN`` is its own round trip with psycopg 3 (sent inside the
+    transaction's first ``execute``), as is ``COMMIT``: each transaction costs
+    two round trips on top of its statements.
+    """
+
+    def __init__(self):
+        self.statements = []  # (label, seconds)
+        self.commits = 0
+        self.commit_seconds = 0.0
+
+    def __enter__(self):
+        from django.db import connection
+
+        self._connection = connection
+        self._wrapper = connection.execute_wrapper(self._execute)
+        self._wrapper.__enter__()
+        original = connection._commit
+
+        def timed_commit():
+            started = time.perf_counter()
+            try:
+                return original()
+            finally:
+                self.commit_seconds += time.perf_counter() - started
+                self.commits += 1
+
+        connection._commit = timed_commit
+        return self
+
+    def __exit__(self, *exc_info):
+        del self._connection._commit
+        self._wrapper.__exit__(*exc_info)
+
+    def _execute(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.statements.append((statement_label(sql), time.perf_counter() - started))
+
+    @property
+    def seconds(self):
+        return self.commit_seconds + sum(seconds for _label, seconds in self.statements)
+
+    @property
+    def round_trips(self):
+        return len(self.statements) + 2 * self.commits
+
+
+def statement_label(sql):
+    """``VERB table [FOR UPDATE]``: enough to tell a ledger statement from the others."""
+    verb = sql.split(None, 1)[0].upper()
+    match = re.search(r'(?:FROM|INTO|UPDATE)\s+"(\w+)"', sql)
+    table = match.group(1).removeprefix("oscar_loyalty_") if match else "?"
+    return f"{verb} {table}{' FOR UPDATE' if sql.rstrip().endswith('FOR UPDATE') else ''}"
+
+
+def profile(args):
+    """One worker in this process: round trips and time per operation, where the time goes, then cProfile."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from oscar_loyalty import ledger
+
+    reset_ledger(users=True)
+    user_ids = seed_accounts(min(args.accounts, 2000), prefix="profile", now=timezone.now())
+    rng = random.Random("profile")
+    tally = Tally()
+
+    # What one round trip costs on this machine, with nothing to do on the server.
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        for _ in range(500):
+            cursor.execute("SELECT 1")
+        select_one_ms = (time.perf_counter() - started) * 2
+
+    def one_operation(n, profiler=None):
+        operation = pick_operation(rng)
+        user_id, points = rng.choice(user_ids), rng.randint(*POINTS_RANGE)
+        with DatabaseTime() as db:
+            started = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            insufficient = run_operation(ledger, tally, operation, user_id, points, f"profile-{n}")
+            if profiler:
+                profiler.disable()
+            elapsed = time.perf_counter() - started
+        return operation, (None if insufficient else db), elapsed
+
+    stats = {name: Counter() for name in OPERATIONS}
+    per_statement = {name: {} for name in OPERATIONS}
+    n = 0
+    end = time.time() + args.seconds
+    while time.time() < end:
+        n += 1
+        operation, db, elapsed = one_operation(n)
+        if db is None:
+            continue
+        row = stats[operation]
+        row["ops"] += 1
+        row["seconds"] += elapsed
+        row["statement_seconds"] += db.seconds - db.commit_seconds
+        row["commit_seconds"] += db.commit_seconds
+        row["statements"] += len(db.statements)
+        row["round_trips"] += db.round_trips
+        for position, (label, seconds) in enumerate(db.statements):
+            per_statement[operation].setdefault((position, label), []).append(seconds)
+
+    print(
+        f"One worker, {args.seconds} s, {len(user_ids):,} accounts, no profiler; SELECT 1 takes {select_one_ms:.2f} ms"
+    )
+    header = f"{'operation':<12}{'ops':>6}{'ms/op':>8}{'stmt ms':>9}{'commit ms':>11}{'python ms':>11}"
+    print(f"{header}{'stmts':>7}{'trips':>7}")
+    figures = {"select_one_ms": round(select_one_ms, 3)}
+    for name, row in stats.items():
+        ops = row["ops"] or 1
+        python_seconds = row["seconds"] - row["statement_seconds"] - row["commit_seconds"]
+        per_op = {
+            "ops": row["ops"],
+            "ms_per_op": round(row["seconds"] * 1000 / ops, 2),
+            "statement_ms_per_op": round(row["statement_seconds"] * 1000 / ops, 2),
+            "commit_ms_per_op": round(row["commit_seconds"] * 1000 / ops, 2),
+            "python_ms_per_op": round(python_seconds * 1000 / ops, 2),
+            "statements_per_op": round(row["statements"] / ops, 2),
+            "round_trips_per_op": round(row["round_trips"] / ops, 2),
+        }
+        figures[name] = per_op
+        print(
+            f"{name:<12}{per_op['ops']:>6}{per_op['ms_per_op']:>8}{per_op['statement_ms_per_op']:>9}"
+            f"{per_op['commit_ms_per_op']:>11}{per_op['python_ms_per_op']:>11}"
+            f"{per_op['statements_per_op']:>7}{per_op['round_trips_per_op']:>7}"
+        )
+    for name in OPERATIONS:
+        print(f"\n{name}: statements in order, mean ms (BEGIN is inside the first, COMMIT is separate)")
+        for (position, label), samples in sorted(per_statement[name].items()):
+            print(f"  {position + 1:>2}. {label:<40}{sum(samples) * 1000 / len(samples):>7.2f}  x{len(samples)}")
+
+    profiler = cProfile.Profile()
+    end = time.time() + max(2, args.seconds // 2)
+    while time.time() < end:
+        n += 1
+        one_operation(n, profiler)
+    out = io.StringIO()
+    ledger_stats = pstats.Stats(profiler, stream=out)
+    shares = time_by_layer(ledger_stats)
+    print("\ncProfile (its overhead inflates Python time), own time by layer:")
+    for layer, share in shares.items():
+        print(f"  {layer:<40}{share:>6.1f}%")
+    ledger_stats.sort_stats("tottime").print_stats(15)
+    ledger_stats.sort_stats("cumulative").print_stats(r"oscar_loyalty", 20)
+    print("Top 15 by own time, then the ledger's functions by cumulative time:")
+    print(out.getvalue())
+    figures["profile_layers_pct"] = {layer: round(share, 1) for layer, share in shares.items()}
+    emit_json({"mode": "profile", "seconds": args.seconds, "per_op": figures})
+
+
+# On loopback the server often runs while the client is still inside the
+# send call, so sending and waiting together are the round trips' cost.
+LAYERS = (
+    ("psycopg send + wait (round trips)", r"psycopg/.*\((wait|_execute_send|_exec_command)\)"),
+    ("psycopg (adapting, parsing)", r"/psycopg/"),
+    ("Django SQL compiler", r"django/db/models/sql/"),
+    ("Django models, querysets, fields", r"django/db/models/"),
+    ("Django DB backend, transactions", r"django/db/"),
+    ("oscar_loyalty", r"oscar_loyalty/"),
+    ("everything else", r""),
+)
+
+
+def time_by_layer(stats):
+    """Share of profiled own time per layer of the stack, in percent."""
+    totals = Counter()
+    for (filename, line, function), (_cc, _nc, own, _cum, _callers) in stats.stats.items():
+        where = f"{filename}:{line}({function})"
+        layer = next(name for name, pattern in LAYERS if re.search(pattern, where))
+        totals[layer] += own
+    overall = sum(totals.values()) or 1
+    return {name: 100 * totals[name] / overall for name, _pattern in LAYERS}
+
+
+# --- Main ----------------------------------------------------------------------
+
+
+def print_phase(title, summary, ratio):
+    print(f"{title}: {summary['ops_per_s']:,.0f} ops/s (ratio to pgbench {ratio:.3f})")
+    for name in OPERATIONS:
+        latency = summary["latency_ms"][name]
+        print(f"  {name:<11}{summary['ops'][name]:>8,} ops   p50 {latency['p50']} ms   p95 {latency['p95']} ms")
+    print(f"  insufficient points (counted as completed redemptions): {summary['insufficient']:,}")
+    cpu = summary["cpu"]
+    line = f"  CPU per op: workers (Python) {cpu['workers_ms']} ms"
+    if "postgres_ms" in cpu:
+        line += f", their PostgreSQL backends {cpu['postgres_ms']} ms"
+    if "machine_busy_pct" in cpu:
+        line += (
+            f"; machine {cpu['machine_busy_pct']}% busy, {cpu['everything_else_cpu_s']} of "
+            f"{cpu['cpu_s_available']} CPU-s used by other processes"
+        )
+    print(line)
+    if summary["errors"]:
+        print(f"  ERRORS: {summary['errors']}")
+        for name, message in summary["first_errors"].items():
+            print(f"    {name}: {message}")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    url = prepare_database()
+    if args.profile:
+        profile(args)
+        return
+
+    from django.db import connections
+    from django.utils import timezone
+
+    reset_ledger(users=True)
+    now = timezone.now()
+    started = time.perf_counter()
+    many_ids = seed_accounts(args.accounts, prefix="bench", now=now)
+    hot_ids = seed_accounts(1, prefix="hot", now=now)
+    print(
+        f"Seeded {args.accounts:,} accounts + 1 hot account with {OPENING_BALANCE:,} points each "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    connections.close_all()
+
+    pool = WorkerPool(args.workers, url)
+    try:
+        print(
+            f"pgbench -b tpcb-like -c {PGBENCH_CLIENTS} -j {PGBENCH_THREADS} -T {args.seconds}, scale {PGBENCH_SCALE}"
+        )
+        pgbench_tps, pgbench_cpu = run_pgbench(url, args.seconds)
+        busy = (
+            f" (machine CPU {100 * pgbench_cpu['busy'] / pgbench_cpu['capacity']:.0f}% busy)"
+            if pgbench_cpu["busy"]
+            else ""
+        )
+        print(f"pgbench: {pgbench_tps:,.0f} TPS{busy}")
+        many = summarise(*pool.run("many", many_ids, warmup=args.warmup, seconds=args.seconds), seconds=args.seconds)
+        hot = summarise(*pool.run("hot", hot_ids, warmup=args.warmup, seconds=args.seconds), seconds=args.seconds)
+    finally:
+        pool.close()
+
+    ratio = many["ops_per_s"] / pgbench_tps
+    hot_ratio = hot["ops_per_s"] / pgbench_tps
+    print()
+    print_phase(f"{args.accounts:,} accounts, {args.workers} workers, {args.seconds} s", many, ratio)
+    print_phase(f"One hot account, {args.workers} workers, {args.seconds} s", hot, hot_ratio)
+
+    started = time.perf_counter()
+    checks = audit({"many": many_ids, "hot": hot_ids}, {"many": many, "hot": hot}, hot_ids[0])
+    print(f"\nAudit ({time.perf_counter() - started:.1f} s):")
+    print(f"  check_accounts(): {checks['drifts']} drifting accounts")
+    for example in checks["drift_examples"]:
+        print(f"    {example}")
+    print(
+        f"  overspent: {checks['overspent']} points "
+        f"(accounts {checks['overspent_accounts_points']}, lots {checks['overdrawn_lots_points']}); "
+        f"accounts off their lots and reservations: {checks['mismatched_accounts']}; "
+        f"lots off their allocations: {checks['mismatched_lots']}; negative buckets: {checks['negative_buckets']}"
+    )
+    print(f"  workers' totals against the database (0 = reconciled): {checks['unreconciled']}")
+    h = checks["hot"]
+    print(
+        f"  hot account: credited {h['credited']:,} - spent {h['spent']:,} = {h['credited'] - h['spent']:,}, "
+        f"balance {h['balance']:,} ({'consistent' if h['consistent'] else 'INCONSISTENT'})"
+    )
+    print(f"\nTarget: ratio >= 0.3 on the many-accounts mix -> {'met' if ratio >= 0.3 else 'NOT met'} ({ratio:.3f})")
+
+    emit_json(
+        {
+            "ops_per_s": round(many["ops_per_s"], 1),
+            "hot_ops_per_s": round(hot["ops_per_s"], 1),
+            "pgbench_tps": round(pgbench_tps, 1),
+            "ratio": round(ratio, 4),
+            "hot_ratio": round(hot_ratio, 4),
+            "overspent": checks["overspent"],
+            "workers": args.workers,
+            "seconds": args.seconds,
+            "accounts": args.accounts,
+            "ops": many["ops"],
+            "hot_ops": hot["ops"],
+            "insufficient": many["insufficient"],
+            "hot_insufficient": hot["insufficient"],
+            "errors": sum(many["errors"].values()) + sum(hot["errors"].values()),
+            "latency_ms": many["latency_ms"],
+            "hot_latency_ms": hot["latency_ms"],
+            "cpu": many["cpu"],
+            "hot_cpu": hot["cpu"],
+            "drifts": checks["drifts"],
+            "mismatched_accounts": checks["mismatched_accounts"],
+            "mismatched_lots": checks["mismatched_lots"],
+            "hot_consistent": h["consistent"],
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
