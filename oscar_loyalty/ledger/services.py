@@ -15,12 +15,13 @@ Lots, reservations and allocations are only ever touched while their
 account's row is locked, so the account lock is the one mutex they need.
 """
 
+import functools
 from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -43,6 +44,7 @@ from oscar_loyalty.ledger.exceptions import (
     InsufficientPoints,
     InvalidAmount,
     InvalidOperation,
+    LoyaltyError,
     ReservationCaptured,
     ReservationReleased,
     UnknownCustomer,
@@ -60,23 +62,50 @@ ACCOUNT_BALANCE_FIELDS = ["available", "pending", "reserved", "debt", "next_even
 LOT_STATE_FIELDS = ["remaining", "status", "reversed_points", "expired_points"]
 
 
+def _replay_on_collision(operation):
+    """Run a keyed operation again if a concurrent call with the same key got there first.
+
+    The first run reads the key in the snapshot of its lock statement (see
+    ``_lock_for_operation``). If a call with the same key committed while it
+    waited, the first run either collides on the key's unique index or is
+    refused on the stale state (say, for insufficient points); in both cases
+    a fresh look finds the key, and the second run replays the first result.
+    """
+
+    @functools.wraps(operation)
+    def run(*args, **kwargs):
+        try:
+            return operation(*args, **kwargs)
+        except IntegrityError:
+            return operation(*args, **kwargs)
+        except LoyaltyError:
+            if JournalEntry.objects.filter(key=kwargs.get("key")).exists():
+                return operation(*args, **kwargs)
+            raise
+
+    return run
+
+
 # --- Reading ----------------------------------------------------------------
 
 
 def get_balance(user, *, now=None):
-    """The customer's balance: at most two queries, whatever the history's length.
+    """The customer's balance: one or two queries, whatever the history's length.
 
     A customer without an account has a zero balance; reading never creates
     an account.
     """
     now = now or timezone.now()
-    account = Account.objects.filter(user_id=_user_id(user)).first()
-    if account is None:
+    try:
+        account = Account.objects.get(user_id=_user_id(user))
+    except Account.DoesNotExist:
         return balance_as_of(available=0, pending=0, reserved=0, debt=0, blocked=False, lots=(), now=now, soon_days=0)
     soon_days = loyalty_settings.EXPIRING_SOON_DAYS
+    horizon = now + timedelta(days=soon_days)
     lots = ()
-    if account.available or account.pending:
-        horizon = now + timedelta(days=soon_days)
+    # next_event_at is never later than the first lot event: with nothing
+    # pending and no event before the horizon, no lot needs a look.
+    if account.pending or (account.next_event_at is not None and account.next_event_at <= horizon):
         lots = [
             LotView(*row)
             for row in Lot.objects.filter(
@@ -101,6 +130,7 @@ def get_balance(user, *, now=None):
 # --- Crediting --------------------------------------------------------------
 
 
+@_replay_on_collision
 def accrue(
     user,
     points,
@@ -148,8 +178,7 @@ def accrue(
         origin=origin,
     )
     with transaction.atomic():
-        account = _lock_account(user_id)
-        replayed = _replayed(key, fp)
+        account, replayed = _lock_for_operation(user_id, key, fp)
         if replayed is not None:
             return replayed.lot
         if account.is_blocked:
@@ -187,6 +216,7 @@ def accrue(
     return lot
 
 
+@_replay_on_collision
 def adjust(user, points, *, key, reason, actor, origin=None, hold_days=0, expires_in_days=None, now=None):
     """A manual (or accounting-system) correction of ``points``, positive or negative.
 
@@ -214,8 +244,7 @@ def adjust(user, points, *, key, reason, actor, origin=None, hold_days=0, expire
     kind = JournalEntry.ERP_CORRECTION if origin == Lot.ERP else JournalEntry.ADJUSTMENT
     fp = fingerprint("adjust", user=user_id, points=points, origin=origin, hold=hold_days, expires=expires_in_days)
     with transaction.atomic():
-        account = _lock_account(user_id)
-        replayed = _replayed(key, fp)
+        account, replayed = _lock_for_operation(user_id, key, fp)
         if replayed is not None:
             return replayed
         _settle(account, now)
@@ -264,6 +293,7 @@ def adjust(user, points, *, key, reason, actor, origin=None, hold_days=0, expire
 # --- Spending ---------------------------------------------------------------
 
 
+@_replay_on_collision
 def reserve(user, points, *, key, order_number, now=None):
     """Hold ``points`` for an order being placed; returns the reservation.
 
@@ -279,8 +309,7 @@ def reserve(user, points, *, key, order_number, now=None):
     now = now or timezone.now()
     fp = fingerprint("reserve", user=user_id, points=points, order=order_number)
     with transaction.atomic():
-        account = _lock_account(user_id)
-        replayed = _replayed(key, fp)
+        account, replayed = _lock_for_operation(user_id, key, fp)
         if replayed is not None:
             return replayed.reservation
         reservation = _hold(account, points, key=key, fp=fp, order_number=order_number, now=now)
@@ -293,10 +322,15 @@ def capture(reservation, *, now=None):
     """Spend a held reservation (the order now exists). Capturing twice is harmless."""
     now = now or timezone.now()
     with transaction.atomic():
-        account, reservation = _lock_reservation(reservation)
-        if reservation.status == Reservation.CAPTURED:
-            return reservation
-        if reservation.status == Reservation.RELEASED:
+        account, reservation = _lock_reservation(reservation, fresh=False)
+        # Under the account's lock: claim the reservation if it is still held.
+        claimed = Reservation.objects.filter(pk=reservation.pk, status=Reservation.HELD).update(
+            status=Reservation.CAPTURED, captured_at=now
+        )
+        if not claimed:
+            reservation.refresh_from_db(fields=["status", "captured_at", "released_at"])
+            if reservation.status == Reservation.CAPTURED:
+                return reservation
             raise ReservationReleased()
         _capture_held(account, reservation, now)
         _save_balances(account, now)
@@ -304,6 +338,7 @@ def capture(reservation, *, now=None):
     return reservation
 
 
+@_replay_on_collision
 def redeem(user, points, *, key, order_number, now=None):
     """Reserve and capture in one transaction, for spending outside checkout."""
     points = check_points(points)
@@ -313,11 +348,11 @@ def redeem(user, points, *, key, order_number, now=None):
     now = now or timezone.now()
     fp = fingerprint("redeem", user=user_id, points=points, order=order_number)
     with transaction.atomic():
-        account = _lock_account(user_id)
-        replayed = _replayed(key, fp)
+        account, replayed = _lock_for_operation(user_id, key, fp)
         if replayed is not None:
             return replayed.reservation
         reservation = _hold(account, points, key=key, fp=fp, order_number=order_number, now=now)
+        Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.CAPTURED, captured_at=now)
         _capture_held(account, reservation, now)
         _save_balances(account, now)
         _send_on_commit(signals.points_captured, reservation=reservation)
@@ -508,7 +543,7 @@ def _restore_spent(accounts, reversal, writes, *, after, key, now, common):
         paid_off = _pay_debt(account, restored)
         back = restored - paid_off
         lot = writes.lots.get(allocation.lot_id, allocation.lot)
-        if lot.expires_at > now:
+        if _still_live(lot, now):
             lot.remaining += back
             if back and lot.status == Lot.VOIDED:
                 lot.status = Lot.ACTIVE
@@ -599,9 +634,15 @@ def _lock_accounts(account_ids):
     return {account.pk: account for account in locked}
 
 
-def _lock_reservation(reservation):
-    """Lock the reservation's account, then read the reservation afresh under that lock."""
+def _lock_reservation(reservation, *, fresh=True):
+    """Lock the reservation's account, then (if ``fresh``) read the reservation again under that lock.
+
+    Without ``fresh`` the caller gets the instance it passed and must only
+    trust its immutable fields (points, key, order number, account).
+    """
     if isinstance(reservation, Reservation):
+        if not fresh:
+            return Account.objects.select_for_update().get(pk=reservation.account_id), reservation
         reservation_id, account_id = reservation.pk, reservation.account_id
     else:
         reservation_id = reservation
@@ -612,9 +653,34 @@ def _lock_reservation(reservation):
     return account, Reservation.objects.get(pk=reservation_id)
 
 
+def _lock_for_operation(user_id, key, fp):
+    """Lock the customer's account and look up the operation's key, in one round trip.
+
+    Returns ``(account, entry)``: the entry an earlier call with this key
+    wrote, or None. The key is read in the lock statement's snapshot, which
+    can predate a call with the same key that committed while this one waited
+    for the lock; the write then collides on the key's unique index and
+    ``_replay_on_collision`` runs the operation again, which finds it.
+    """
+    earlier = JournalEntry.objects.filter(key=key).values("fingerprint")[:1]
+    account = (
+        Account.objects.select_for_update()
+        .annotate(replay_fingerprint=Subquery(earlier))
+        .filter(user_id=user_id)
+        .first()
+    )
+    if account is None:
+        return _lock_account(user_id), _replayed(key, fp)
+    if account.replay_fingerprint is None:
+        return account, None
+    if account.replay_fingerprint != fp:
+        raise IdempotencyConflict()
+    return account, _replayed(key, fp)
+
+
 def _replayed(key, fp):
     """The entry an earlier call with this key wrote, or None; refuses a key reused differently."""
-    entry = JournalEntry.objects.filter(key=key).select_related("lot", "reservation").first()
+    entry = JournalEntry.objects.filter(key=key).select_related("lot", "reservation").order_by().first()
     if entry is not None and entry.fingerprint != fp:
         raise IdempotencyConflict()
     return entry
@@ -693,6 +759,15 @@ class _Writes:
 def _save_balances(account, now):
     account.updated_at = now
     Account.objects.filter(pk=account.pk).update(**{name: getattr(account, name) for name in ACCOUNT_BALANCE_FIELDS})
+
+
+def _still_live(lot, now):
+    """Whether points may go back into ``lot``: not expired, by its date or by a pass already run.
+
+    Both count: an operation's ``now`` can be a moment older than that of a
+    beat pass that committed first.
+    """
+    return lot.status != Lot.EXPIRED and lot.expires_at > now
 
 
 def _earliest(current, candidate):
@@ -784,6 +859,7 @@ def _hold(account, points, *, key, fp, order_number, now):
 
 
 def _capture_held(account, reservation, now):
+    """Write the redemption of a reservation whose row the caller has marked captured."""
     JournalEntry.objects.create(
         account=account,
         kind=JournalEntry.REDEMPTION,
@@ -796,7 +872,6 @@ def _capture_held(account, reservation, now):
     )
     reservation.status = Reservation.CAPTURED
     reservation.captured_at = now
-    Reservation.objects.filter(pk=reservation.pk).update(status=reservation.status, captured_at=now)
     account.reserved -= reservation.points
 
 
@@ -813,7 +888,7 @@ def _unhold(account, reservation, allocations, writes, *, key, reason, now):
     back = 0
     for allocation in allocations:
         lot = writes.lots.get(allocation.lot_id, allocation.lot)
-        if lot.expires_at > now:
+        if _still_live(lot, now):
             lot.remaining += allocation.points
             if lot.status == Lot.VOIDED:
                 lot.status = Lot.ACTIVE
@@ -828,7 +903,7 @@ def _unhold(account, reservation, allocations, writes, *, key, reason, now):
     if paid_off:
         still_owed = paid_off
         for lot in sorted(writes.lots.values(), key=lambda lot: (lot.expires_at, lot.pk)):
-            if lot.account_id != account.pk or lot.expires_at <= now or still_owed == 0:
+            if lot.account_id != account.pk or not _still_live(lot, now) or still_owed == 0:
                 continue
             take = min(lot.remaining, still_owed)
             lot.remaining -= take
