@@ -1,5 +1,8 @@
+from django.contrib.auth.decorators import login_required
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from oscar.core.application import OscarConfig
+from oscar.core.loading import get_class
 
 
 class LoyaltyConfig(OscarConfig):
@@ -11,9 +14,31 @@ class LoyaltyConfig(OscarConfig):
     namespace = "loyalty"
 
     def ready(self):
-        from oscar_loyalty.earning import margins, receivers  # noqa: F401 (margins connects cache invalidation)
+        # margins and display connect the invalidation of their caches.
+        from oscar_loyalty.earning import display, margins, receivers  # noqa: F401
 
         receivers.connect()
 
+        from oscar_loyalty.notifications import receivers as notification_receivers
+
+        notification_receivers.connect()
+
+        self.bonuses_view = get_class("oscar_loyalty.customer.views", "BonusesView")
+        self.bonus_entry_view = get_class("oscar_loyalty.customer.views", "BonusEntryView")
+        self.notification_preferences_view = get_class("oscar_loyalty.customer.views", "NotificationPreferencesView")
+
     def get_urls(self):
-        return self.post_process_urls([])
+        urls = [
+            path("my-bonuses/", login_required(self.bonuses_view.as_view()), name="bonuses"),
+            path(
+                "my-bonuses/<int:entry_id>/",
+                login_required(self.bonus_entry_view.as_view()),
+                name="bonus-entry",
+            ),
+            path(
+                "my-bonuses/notifications/",
+                login_required(self.notification_preferences_view.as_view()),
+                name="notification-preferences",
+            ),
+        ]
+        return self.post_process_urls(urls)

@@ -8,6 +8,8 @@ from oscar_loyalty.abstract_models import (
     AbstractLot,
     AbstractMarginGroup,
     AbstractMarginGroupAssignment,
+    AbstractNotification,
+    AbstractNotificationPreference,
     AbstractQualifyingPurchase,
     AbstractReservation,
     AbstractReversal,
@@ -100,3 +102,17 @@ if not is_model_registered("oscar_loyalty", "MarginGroupAssignment"):
         pass
 
     __all__.append("MarginGroupAssignment")
+
+if not is_model_registered("oscar_loyalty", "Notification"):
+
+    class Notification(AbstractNotification):
+        pass
+
+    __all__.append("Notification")
+
+if not is_model_registered("oscar_loyalty", "NotificationPreference"):
+
+    class NotificationPreference(AbstractNotificationPreference):
+        pass
+
+    __all__.append("NotificationPreference")

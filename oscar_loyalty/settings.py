@@ -37,8 +37,26 @@ DEFAULTS = {
     "TIER_DOWNGRADE": False,
     # Days without a purchase after which the beat task drops a customer to the first tier (None: never).
     "TIER_INACTIVITY_DAYS": None,
-    # Where "up to N bonuses" links to: the program's public page.
+    # Where "up to N bonuses" links to: the program's public page (a path, a URL or a URL name).
     "PROGRAM_URL": "/loyalty/",
+    # Show "+N bonuses" next to prices: product cards and pages, the basket and checkout.
+    "SHOW_BONUS": True,
+    # --- Notifications ---
+    # The channels the shop uses; an empty tuple turns notifications off.
+    "NOTIFICATION_CHANNELS": ("email", "sms"),
+    # Dotted path of the SMS backend class (see ``oscar_loyalty.notifications.sms``).
+    "SMS_BACKEND": "oscar_loyalty.notifications.sms.ConsoleBackend",
+    # The file ``FileBackend`` appends one JSON line per SMS to.
+    "SMS_FILE_PATH": None,
+    # Days before a lot expires when its customer is warned, once per threshold.
+    "EXPIRY_WARNING_DAYS": (30, 10),
+    # Whether customers hear about manual adjustments made by staff.
+    "NOTIFY_ADJUSTMENTS": True,
+    # Events dated more than this many days ago are history, not news: not announced
+    # (an import of past orders, points that became available while the beat was down).
+    "NOTICE_MAX_AGE_DAYS": 2,
+    # Attempts at delivering one notification before it is marked failed.
+    "NOTIFICATION_MAX_ATTEMPTS": 6,
 }
 
 

@@ -1,11 +1,16 @@
-"""The ledger's beat tasks. Each is set-based, idempotent and safe to run twice at once.
+"""The loyalty program's Celery tasks.
 
-Add ``BEAT_SCHEDULE`` to your ``CELERY_BEAT_SCHEDULE``.
+The beat tasks are set-based, idempotent and safe to run twice at once; add
+``BEAT_SCHEDULE`` to your ``CELERY_BEAT_SCHEDULE`` (its daily times are in
+``CELERY_TIMEZONE``). ``deliver_notification`` sends one queued notification.
 """
 
 from datetime import timedelta
 
 from celery import shared_task
+from celery.schedules import crontab
+
+from oscar_loyalty.notifications.exceptions import TransientDeliveryError
 
 # The ledger is imported inside the tasks: this module is imported from
 # settings for BEAT_SCHEDULE, before Django's models are loaded.
@@ -32,6 +37,46 @@ def release_stale_reservations_task():
     return release_stale_reservations()
 
 
+# --- Notifications ---
+
+
+@shared_task(
+    name="oscar_loyalty.deliver_notification",
+    autoretry_for=(TransientDeliveryError,),
+    retry_backoff=60,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    # A backstop: the row's attempts, checked under its lock, end the retries first.
+    max_retries=20,
+)
+def deliver_notification_task(notification_id):
+    """Send one notification; never twice, whatever the broker redelivers (see ``deliver``)."""
+    from oscar_loyalty.notifications.delivery import deliver
+
+    return deliver(notification_id)
+
+
+@shared_task(name="oscar_loyalty.notify_activations", acks_late=True)
+def notify_activations_task():
+    from oscar_loyalty.notifications.services import notify_activations
+
+    return notify_activations()
+
+
+@shared_task(name="oscar_loyalty.warn_expiring_lots", acks_late=True)
+def warn_expiring_lots_task():
+    from oscar_loyalty.notifications.services import warn_expiring_lots
+
+    return warn_expiring_lots()
+
+
+@shared_task(name="oscar_loyalty.requeue_lost_notifications", acks_late=True)
+def requeue_lost_notifications_task():
+    from oscar_loyalty.notifications.services import requeue_lost
+
+    return requeue_lost()
+
+
 BEAT_SCHEDULE = {
     "loyalty-activate-matured-lots": {
         "task": "oscar_loyalty.activate_matured_lots",
@@ -44,5 +89,18 @@ BEAT_SCHEDULE = {
     "loyalty-release-stale-reservations": {
         "task": "oscar_loyalty.release_stale_reservations",
         "schedule": timedelta(minutes=5),
+    },
+    # Customers hear about their points in the daytime, not when a pass happens to run.
+    "loyalty-notify-activations": {
+        "task": "oscar_loyalty.notify_activations",
+        "schedule": crontab(minute=5, hour="9-21"),
+    },
+    "loyalty-warn-expiring-lots": {
+        "task": "oscar_loyalty.warn_expiring_lots",
+        "schedule": crontab(minute=0, hour=11),
+    },
+    "loyalty-requeue-lost-notifications": {
+        "task": "oscar_loyalty.requeue_lost_notifications",
+        "schedule": timedelta(minutes=10),
     },
 }

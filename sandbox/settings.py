@@ -165,6 +165,9 @@ MEDIA_ROOT = SANDBOX_DIR / "media"
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "shop@example.com"
+# Text messages about points are appended to sandbox/sms.log, one JSON line each.
+OSCAR_LOYALTY_SMS_BACKEND = "oscar_loyalty.notifications.sms.FileBackend"
+OSCAR_LOYALTY_SMS_FILE_PATH = SANDBOX_DIR / "sms.log"
 
 # Oscar's catalogue and search pages are faceted haystack views: the simple
 # backend would list no products at all.

@@ -12,6 +12,8 @@ urlpatterns = [
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The loyalty app's pages ("My bonuses"), namespaced "loyalty", before Oscar's.
+    path("loyalty/", apps.get_app_config("oscar_loyalty").urls),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]
 

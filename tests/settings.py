@@ -29,7 +29,7 @@ DATABASES = {
 }
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_oscar_loyalty")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / "test_oscar_loyalty.sqlite3")
+    DATABASES["default"]["TEST"]["NAME"] = str(BASE_DIR / f"{DATABASES['default']['TEST']['NAME']}.sqlite3")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -123,6 +123,7 @@ STATIC_URL = "/static/"
 MEDIA_ROOT = str(BASE_DIR / "media")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+OSCAR_LOYALTY_SMS_BACKEND = "oscar_loyalty.notifications.sms.LocmemBackend"
 
 HAYSTACK_CONNECTIONS = {
     "default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"},

@@ -1,0 +1,336 @@
+"""Queueing notifications: the one way rows get into the outbox.
+
+Every function here writes ``Notification`` rows in a transaction and
+enqueues their delivery with ``transaction.on_commit``, so a rolled-back
+transaction sends nothing. A row's key is unique: the same event queued
+twice (a signal sent again, a beat task run twice, two workers at once) is
+still one row per channel, and delivery sends a row at most once.
+
+A channel the customer turned off, or SMS without a phone number, gets a
+row too, marked skipped with the reason, so staff can see why nothing was
+sent.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
+from oscar.core.loading import get_model
+
+from oscar_loyalty.settings import loyalty_settings
+
+Notification = get_model("oscar_loyalty", "Notification")
+NotificationPreference = get_model("oscar_loyalty", "NotificationPreference")
+JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+Lot = get_model("oscar_loyalty", "Lot")
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# A row never tried this long after it was queued, or not tried again this
+# long after its last attempt, has lost its task (the broker was down at
+# commit, a worker died): the sweeper enqueues it again. Longer than the
+# task's longest retry countdown.
+LOST_AFTER_QUEUED = timedelta(minutes=10)
+LOST_AFTER_ATTEMPT = timedelta(hours=1)
+
+
+def shop_channels():
+    """The channels the shop sends through, in the order configured."""
+    known = {Notification.EMAIL, Notification.SMS}
+    return tuple(channel for channel in loyalty_settings.NOTIFICATION_CHANNELS if channel in known)
+
+
+def skip_reason(preference, channel):
+    """Why ``channel`` cannot be used for a customer with ``preference`` (None: the defaults), or ''."""
+    preference = preference or NotificationPreference()
+    if channel == Notification.EMAIL and not preference.email_enabled:
+        return "The customer turned e-mail off."
+    if channel == Notification.SMS:
+        if not preference.sms_enabled:
+            return "The customer turned SMS off."
+        if not preference.phone:
+            return "The customer has given no phone number."
+    return ""
+
+
+# --- One event ---------------------------------------------------------------
+
+
+def notify(user, event, *, key, context=None, occurred_at=None, now=None):
+    """Queue ``event`` for ``user`` on each of the shop's channels; returns the rows.
+
+    ``key`` names the event (``accrued:<lot id>``); each channel's row is
+    keyed ``<key>:<channel>``. Call it inside the transaction that causes the
+    event, or on its own (it opens its own). A row already queued under the
+    key is returned as it is, and not sent again. An event that
+    ``occurred_at`` longer than ``OSCAR_LOYALTY_NOTICE_MAX_AGE_DAYS`` ago
+    (recorded with a date in the past) queues nothing.
+    """
+    user_id = getattr(user, "pk", user)
+    now = now or timezone.now()
+    if occurred_at is not None and occurred_at < _oldest_news(now):
+        return []
+    preference = NotificationPreference.objects.filter(user_id=user_id).first()
+    rows, queued = [], []
+    with transaction.atomic():
+        for channel in shop_channels():
+            reason = skip_reason(preference, channel)
+            row, created = Notification.objects.get_or_create(
+                key=f"{key}:{channel}",
+                defaults={
+                    "user_id": user_id,
+                    "event": event,
+                    "channel": channel,
+                    "context": context or {},
+                    "language": _language(),
+                    "status": Notification.SKIPPED if reason else Notification.PENDING,
+                    "last_error": reason,
+                    "created_at": now,
+                },
+            )
+            rows.append(row)
+            if created and row.status == Notification.PENDING:
+                queued.append(row.pk)
+        _enqueue_on_commit(queued)
+    return rows
+
+
+def notify_welcome(user):
+    return notify(user, Notification.WELCOME, key=f"welcome:{user.pk}")
+
+
+def notify_accrued(lot):
+    """Points credited as ``lot``: how many, for what, and from when they can be spent."""
+    user_id = lot.account.user_id
+    if user_id is None:
+        return []
+    context = {
+        "points": lot.points,
+        "order_number": lot.order_number,
+        "pending": lot.status == Lot.PENDING,
+        "available_at": lot.available_at,
+        "expires_at": lot.expires_at,
+    }
+    return notify(user_id, Notification.ACCRUED, key=f"accrued:{lot.pk}", context=context, occurred_at=lot.created_at)
+
+
+def notify_tier_upgraded(change, user, old_tier, new_tier):
+    if user is None or new_tier is None:
+        return []
+    context = {
+        "tier": new_tier.name,
+        "old_tier": old_tier.name if old_tier is not None else "",
+        "cashback_percent": new_tier.cashback_percent,
+        "max_share_percent": new_tier.max_share_percent,
+    }
+    return notify(
+        user, Notification.TIER_UPGRADED, key=f"tier:{change.pk}", context=context, occurred_at=change.created_at
+    )
+
+
+def notify_adjusted(entry):
+    """A manual adjustment by staff (not a correction from the accounting system), unless turned off."""
+    if not loyalty_settings.NOTIFY_ADJUSTMENTS or entry.kind != JournalEntry.ADJUSTMENT:
+        return []
+    user_id = entry.account.user_id
+    if user_id is None:
+        return []
+    context = {"points": entry.points, "reason": entry.reason}
+    if entry.points > 0 and entry.lot is not None:
+        context.update(
+            pending=entry.lot.status == Lot.PENDING,
+            available_at=entry.lot.available_at,
+            expires_at=entry.lot.expires_at,
+        )
+    return notify(
+        user_id, Notification.ADJUSTED, key=f"adjusted:{entry.pk}", context=context, occurred_at=entry.created_at
+    )
+
+
+# --- Beat passes: set-based ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A notification to queue, unless one with its key exists; ``skip`` queues it as skipped."""
+
+    user_id: int
+    key: str
+    context: dict = field(default_factory=dict)
+    skip: str = ""
+
+
+def notify_activations(now=None):
+    """Announce points that became available since the last run. Returns the number of lots announced.
+
+    Activations are written set-based by the ledger's beat pass (and by each
+    account's settlement), so they are found here afterwards: activation
+    entries of the last ``OSCAR_LOYALTY_NOTICE_MAX_AGE_DAYS`` whose lot is
+    still spendable and has no notification yet.
+    """
+    now = now or timezone.now()
+    channels = shop_channels()
+    if not channels:
+        return 0
+    since = _oldest_news(now)
+    entries = (
+        JournalEntry.objects.filter(
+            kind=JournalEntry.ACTIVATION,
+            created_at__gt=since,
+            created_at__lte=now,
+            account__user__isnull=False,
+            lot__status=Lot.ACTIVE,
+            lot__remaining__gt=0,
+        )
+        .exclude(_queued_already("available:", "lot_id", f":{channels[0]}"))
+        .order_by("pk")
+        .values_list("account__user_id", "lot_id", "available_change", "order_number", "lot__expires_at")
+    )
+    drafts = [
+        Draft(
+            user_id,
+            f"available:{lot_id}",
+            {"points": points, "order_number": order_number, "expires_at": expires_at},
+        )
+        for user_id, lot_id, points, order_number, expires_at in entries
+    ]
+    _queue(Notification.AVAILABLE, drafts, now)
+    return len(drafts)
+
+
+def warn_expiring_lots(now=None):
+    """Warn customers of lots about to expire, once per lot and threshold. Returns the number of warnings.
+
+    For the thresholds of ``OSCAR_LOYALTY_EXPIRY_WARNING_DAYS`` (30 and 10
+    days) a live lot is warned once when it enters each window. A lot first
+    seen inside a smaller window (it was accrued with a short life, or the
+    task did not run) gets only that warning; the larger ones are recorded as
+    skipped so they never follow it.
+    """
+    now = now or timezone.now()
+    channels = shop_channels()
+    thresholds = sorted({int(days) for days in loyalty_settings.EXPIRY_WARNING_DAYS if int(days) > 0})
+    if not channels or not thresholds:
+        return 0
+    warned = 0
+    lower = now
+    for index, days in enumerate(thresholds):
+        upper = now + timedelta(days=days)
+        lots = (
+            Lot.objects.filter(
+                status__in=[Lot.PENDING, Lot.ACTIVE],
+                remaining__gt=0,
+                expires_at__gt=lower,
+                expires_at__lte=upper,
+                account__user__isnull=False,
+            )
+            .exclude(_queued_already("expiring:", "pk", f":{days}:{channels[0]}"))
+            .order_by("pk")
+            .values_list("pk", "account__user_id", "remaining", "expires_at", "order_number")
+        )
+        drafts = []
+        for lot_id, user_id, remaining, expires_at, order_number in lots:
+            context = {"points": remaining, "expires_at": expires_at, "order_number": order_number, "days": days}
+            drafts.append(Draft(user_id, f"expiring:{lot_id}:{days}", context))
+            drafts.extend(
+                Draft(user_id, f"expiring:{lot_id}:{later}", context, skip=f"Superseded by the {days}-day warning.")
+                for later in thresholds[index + 1 :]
+            )
+            warned += 1
+        _queue(Notification.EXPIRING, drafts, now)
+        lower = upper
+    return warned
+
+
+def requeue_lost(now=None, *, limit=1000):
+    """Enqueue again the pending notifications whose delivery task was lost. Returns how many."""
+    now = now or timezone.now()
+    lost = (
+        Notification.objects.filter(status=Notification.PENDING)
+        .filter(
+            Q(last_attempt_at__isnull=True, created_at__lte=now - LOST_AFTER_QUEUED)
+            | Q(last_attempt_at__lte=now - LOST_AFTER_ATTEMPT)
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ids = list(lost)
+    enqueue(ids)
+    return len(ids)
+
+
+# --- Internals ---------------------------------------------------------------------
+
+
+def enqueue(ids):
+    """Hand the rows to Celery now; a row the broker refuses stays pending for the sweeper."""
+    from oscar_loyalty.tasks import deliver_notification_task
+
+    for pk in ids:
+        try:
+            deliver_notification_task.delay(pk)
+        except OperationalError:
+            logger.exception("Could not enqueue notification %s; it stays pending until requeued.", pk)
+
+
+def _enqueue_on_commit(ids):
+    if ids:
+        ids = list(ids)
+        transaction.on_commit(lambda: enqueue(ids))
+
+
+def _queue(event, drafts, now):
+    """Insert the drafts' rows in batches (existing keys are left alone) and enqueue the new pending ones."""
+    channels = shop_channels()
+    language = _language()
+    for start in range(0, len(drafts), BATCH_SIZE):
+        batch = drafts[start : start + BATCH_SIZE]
+        preferences = {
+            preference.user_id: preference
+            for preference in NotificationPreference.objects.filter(user_id__in={draft.user_id for draft in batch})
+        }
+        rows = []
+        for draft in batch:
+            for channel in channels:
+                reason = draft.skip or skip_reason(preferences.get(draft.user_id), channel)
+                rows.append(
+                    Notification(
+                        user_id=draft.user_id,
+                        event=event,
+                        channel=channel,
+                        key=f"{draft.key}:{channel}",
+                        context=draft.context,
+                        language=language,
+                        status=Notification.SKIPPED if reason else Notification.PENDING,
+                        last_error=reason,
+                        created_at=now,
+                    )
+                )
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+            # The rows this run inserted: a concurrent run's rows carry its own ``now``.
+            pending_keys = [row.key for row in rows if row.status == Notification.PENDING]
+            inserted = Notification.objects.filter(
+                key__in=pending_keys, status=Notification.PENDING, attempts=0, created_at=now
+            ).values_list("pk", flat=True)
+            _enqueue_on_commit(list(inserted))
+
+
+def _queued_already(prefix, outer_field, suffix):
+    """A subquery: does the row keyed ``<prefix><outer id><suffix>`` exist? (One index lookup.)"""
+    key = Concat(Value(prefix), Cast(OuterRef(outer_field), CharField()), Value(suffix), output_field=CharField())
+    return Exists(Notification.objects.filter(key=key))
+
+
+def _language():
+    return translation.get_language() or ""
+
+
+def _oldest_news(now):
+    return now - timedelta(days=loyalty_settings.NOTICE_MAX_AGE_DAYS)
