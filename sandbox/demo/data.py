@@ -1,7 +1,7 @@
 """What the demo shop holds: a bike shop's catalogue, customers and their history.
 
-Plain data only; ``loyalty_demo_data`` turns it into Oscar rows and ledger
-operations. Natural keys (UPC, e-mail, order number) make every run update
+Plain data only; ``loyalty_demo_data`` turns it into Oscar rows, margin
+group assignments and the loyalty program's operations. Natural keys (UPC, e-mail, order number) make every run update
 the same rows instead of adding new ones.
 """
 
@@ -264,6 +264,35 @@ PRODUCTS = (
 # fmt: on
 
 
+# The product whose "+N bonuses" ``loyalty_demo_data --logins`` shows for
+# each customer: the same bike earns each tier a different figure.
+REFERENCE_UPC = "VELO-RB-001"
+
+
+@dataclass(frozen=True)
+class DemoMarginAssignment:
+    """Puts a product class, a category or one product (by UPC) in a margin group."""
+
+    group: str  # the margin group's code
+    product_class: str = ""
+    category: str = ""  # a breadcrumb, as in DemoProduct
+    upc: str = ""
+
+
+# The program's default groups (low 0.5, standard 1.0 by default, high 2.0):
+# bikes sell on thin margins and earn half the cashback, accessories and
+# clothing on wide ones and earn double; spare parts stay in the default
+# group. The most specific assignment wins, so lights (branded, sold at the
+# maker's price) and the brake set override their product class.
+MARGIN_ASSIGNMENTS = (
+    DemoMarginAssignment("low", product_class=BICYCLE),
+    DemoMarginAssignment("high", product_class=ACCESSORY),
+    DemoMarginAssignment("high", product_class=CLOTHING),
+    DemoMarginAssignment("standard", category="Lights"),
+    DemoMarginAssignment("low", upc="VELO-CO-003"),
+)
+
+
 @dataclass(frozen=True)
 class DemoAdjustment:
     points: int
@@ -281,9 +310,6 @@ class DemoCustomer:
     line1: str
     city: str
     postcode: str
-    # The share of what the customer paid that comes back as points: the
-    # customers sit in different tiers, so their balances differ visibly.
-    earn_rate: Decimal
     adjustment: DemoAdjustment
 
 
@@ -291,10 +317,10 @@ class DemoCustomer:
 class DemoOrder:
     number: str
     email: str
-    days_ago: int
+    days_ago: int  # when it was placed
     lines: tuple  # (UPC, quantity) pairs
     status: str
-    # Points spent on the order: redeemed at checkout, or reserved and then
+    # Points spent on the order: paid at checkout, or held at checkout and
     # given back because the order was cancelled.
     redeemed: int = 0
     released: int = 0
@@ -315,7 +341,6 @@ CUSTOMERS = (
         line1="12 Tverskaya Street, apt. 45",
         city="Moscow",
         postcode="125009",
-        earn_rate=Decimal("0.07"),
         adjustment=DemoAdjustment(500, _("Compensation for a delayed delivery"), 60),
     ),
     DemoCustomer(
@@ -327,7 +352,6 @@ CUSTOMERS = (
         line1="7 Nevsky Prospekt, apt. 3",
         city="Saint Petersburg",
         postcode="191186",
-        earn_rate=Decimal("0.05"),
         adjustment=DemoAdjustment(-150, _("Points for a returned pair of gloves taken back"), 70),
     ),
     DemoCustomer(
@@ -339,7 +363,6 @@ CUSTOMERS = (
         line1="3 Bauman Street, apt. 18",
         city="Kazan",
         postcode="420111",
-        earn_rate=Decimal("0.03"),
         adjustment=DemoAdjustment(300, _("Welcome bonus for subscribing to the newsletter"), 30),
     ),
     DemoCustomer(
@@ -351,25 +374,33 @@ CUSTOMERS = (
         line1="21 Lenin Avenue, apt. 7",
         city="Yekaterinburg",
         postcode="620014",
-        earn_rate=Decimal("0.03"),
         adjustment=DemoAdjustment(1000, _("Welcome-back campaign"), 10),
     ),
 )
 
 COMPLETE = "Complete"
-BEING_PROCESSED = "Being processed"
 PENDING = "Pending"
 CANCELLED = "Cancelled"
 
-# Each customer ends up with points in every state: accrued over a year ago
-# (expired), about 350 days ago (expiring within 30 days), some months ago
+# How long after being placed a complete order was delivered (its points
+# accrue then), and a cancelled one was cancelled.
+DELIVERY_DAYS = 3
+CANCELLATION_HOURS = 20
+
+# Completed orders earn through the earning layer at the tier the customer
+# had then, and their purchase volume moves the customer up: Anna ends in
+# VIP (over 300,000 ₽), Boris in Platinum (over 100,000 ₽), Vera in Gold
+# (over 30,000 ₽) and Gleb in Silver.
+#
+# Each customer ends up with points in every state: earned over a year ago
+# (expired), about 345 days ago (expiring within 30 days), some months ago
 # (available), in the last fortnight (pending), spent on one order, and a
 # manual adjustment.
 # fmt: off
 ORDERS = (
-    # Anna: a loyal road cyclist with the largest balance.
+    # Anna: a road cyclist who moved up to a race bike.
     DemoOrder("DEMO-1001", "anna@example.com", 430, (("VELO-RB-003", 1), ("VELO-HE-001", 1)), COMPLETE),
-    DemoOrder("DEMO-1002", "anna@example.com", 345, (("VELO-RB-001", 1), ("VELO-CO-006", 1)), COMPLETE),
+    DemoOrder("DEMO-1002", "anna@example.com", 348, (("VELO-RB-002", 1), ("VELO-CO-006", 1)), COMPLETE),
     DemoOrder(
         "DEMO-1003", "anna@example.com", 120,
         (("VELO-LI-001", 1), ("VELO-LI-002", 1), ("VELO-LO-002", 1)), COMPLETE,
@@ -379,10 +410,11 @@ ORDERS = (
         (("VELO-TY-001", 2), ("VELO-CL-003", 1), ("VELO-CL-002", 1)), COMPLETE, redeemed=2500,
     ),
     DemoOrder(
-        "DEMO-1005", "anna@example.com", 4,
-        (("VELO-CO-007", 1), ("VELO-CO-009", 1), ("VELO-TO-005", 1)), BEING_PROCESSED,
+        "DEMO-1005", "anna@example.com", 9,
+        (("VELO-CO-007", 1), ("VELO-CO-009", 1), ("VELO-TO-005", 1)), COMPLETE,
     ),
-    # Boris: a mountain biker; one order was cancelled and its points given back.
+    # Boris: a mountain biker; his order for a full-suspension bike was
+    # cancelled and the points he had set aside for it came back.
     DemoOrder("DEMO-2001", "boris@example.com", 500, (("VELO-MB-003", 1), ("VELO-HE-002", 1)), COMPLETE),
     DemoOrder("DEMO-2002", "boris@example.com", 350, (("VELO-MB-001", 1), ("VELO-CO-005", 1)), COMPLETE),
     DemoOrder(
@@ -394,32 +426,33 @@ ORDERS = (
     ),
     DemoOrder("DEMO-2005", "boris@example.com", 20, (("VELO-MB-002", 1),), CANCELLED, released=1500),
     DemoOrder(
-        "DEMO-2006", "boris@example.com", 6,
-        (("VELO-TO-001", 1), ("VELO-TO-003", 1), ("VELO-TO-004", 1)), BEING_PROCESSED,
+        "DEMO-2006", "boris@example.com", 10,
+        (("VELO-TO-001", 1), ("VELO-TO-003", 1), ("VELO-TO-004", 1)), COMPLETE,
     ),
-    # Vera: rides in the city and has just placed her largest order.
+    # Vera: rides in the city; her largest order, just placed, earns nothing
+    # until it is complete, and will then take her to Platinum.
     DemoOrder("DEMO-3001", "vera@example.com", 400, (("VELO-KB-001", 1), ("VELO-HE-004", 1)), COMPLETE),
-    DemoOrder("DEMO-3002", "vera@example.com", 340, (("VELO-CB-002", 1), ("VELO-LO-003", 1)), COMPLETE),
+    DemoOrder("DEMO-3002", "vera@example.com", 345, (("VELO-CB-002", 1), ("VELO-LO-003", 1)), COMPLETE),
     DemoOrder(
         "DEMO-3003", "vera@example.com", 25, (("VELO-HE-003", 1), ("VELO-LI-003", 1)), COMPLETE, redeemed=300,
     ),
+    DemoOrder("DEMO-3004", "vera@example.com", 11, (("VELO-CL-006", 1), ("VELO-TO-003", 1)), COMPLETE),
     DemoOrder(
-        "DEMO-3004", "vera@example.com", 3,
+        "DEMO-3005", "vera@example.com", 2,
         (("VELO-CB-001", 1), ("VELO-LO-001", 1), ("VELO-CL-005", 1)), PENDING,
     ),
-    # Gleb: bought a lot two years ago, most of it has expired; back now.
-    DemoOrder("DEMO-4001", "gleb@example.com", 700, (("VELO-MB-002", 1),), COMPLETE),
+    # Gleb: a commuter who buys the odd part; his first points expired
+    # unused, and a campaign has brought him back.
+    DemoOrder("DEMO-4001", "gleb@example.com", 700, (("VELO-LO-001", 1), ("VELO-LI-002", 1)), COMPLETE),
     DemoOrder(
-        "DEMO-4002", "gleb@example.com", 520,
-        (("VELO-TO-006", 1), ("VELO-TO-002", 1), ("VELO-TO-007", 1)), COMPLETE,
+        "DEMO-4002", "gleb@example.com", 520, (("VELO-TO-002", 1), ("VELO-TO-007", 1)), COMPLETE,
     ),
     DemoOrder(
-        "DEMO-4003", "gleb@example.com", 355,
-        (("VELO-CL-004", 1), ("VELO-CL-006", 1), ("VELO-CL-007", 2)), COMPLETE,
+        "DEMO-4003", "gleb@example.com", 350, (("VELO-CL-006", 1), ("VELO-CL-007", 2)), COMPLETE,
     ),
     DemoOrder(
-        "DEMO-4004", "gleb@example.com", 300, (("VELO-CO-001", 1), ("VELO-CO-002", 1)), COMPLETE, redeemed=200,
+        "DEMO-4004", "gleb@example.com", 300, (("VELO-CO-001", 1), ("VELO-CO-004", 2)), COMPLETE, redeemed=200,
     ),
-    DemoOrder("DEMO-4005", "gleb@example.com", 8, (("VELO-CO-008", 1),), BEING_PROCESSED),
+    DemoOrder("DEMO-4005", "gleb@example.com", 9, (("VELO-CO-008", 1),), COMPLETE),
 )
 # fmt: on

@@ -1,12 +1,18 @@
 """Fill the demo shop with a catalogue, customers, orders and points.
 
+Completed orders earn through the earning layer, as the order-status
+receivers would have when each order was delivered: at the customer's tier
+of the day, with the products' margin groups, and counting towards the
+customer's tier; a cancelled order is reversed the same way. Points spent
+at checkout and the shop's adjustments go through the ledger's API.
+
 Safe to run again: rows are keyed on natural keys (UPC, username, order
-number) and every ledger operation carries a fixed idempotency key, so a
-second run changes nothing and adds nothing.
+number) and every loyalty operation is idempotent by order or by a fixed
+key, so a second run changes nothing and adds nothing.
 """
 
 from datetime import timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,20 +21,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_class, get_model
+from oscar.templatetags.currency_filters import currency
 from wagtail.models import Site as WagtailSite
 
-from oscar_loyalty.ledger import (
-    accrue,
-    activate_matured_lots,
-    adjust,
-    expire_lots,
-    get_balance,
-    redeem,
-    release,
-    reserve,
-)
+from oscar_loyalty.earning import margins, services, tiers
+from oscar_loyalty.earning.calculations import upcoming_points
+from oscar_loyalty.ledger import activate_matured_lots, adjust, capture, expire_lots, get_balance, reserve
 from oscar_loyalty.settings import loyalty_settings
 from sandbox.demo import data
 
@@ -45,6 +46,8 @@ Order = get_model("order", "Order")
 ShippingAddress = get_model("order", "ShippingAddress")
 Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
+MarginGroup = get_model("oscar_loyalty", "MarginGroup")
+MarginGroupAssignment = get_model("oscar_loyalty", "MarginGroupAssignment")
 
 OrderCreator = get_class("order.utils", "OrderCreator")
 OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
@@ -73,6 +76,7 @@ class Command(BaseCommand):
         self.configure_sites()
         country = self.create_country()
         products = self.create_catalogue()
+        self.assign_margin_groups(products)
         admin = self.create_admin()
         customers = {spec.email: self.create_customer(spec, country) for spec in data.CUSTOMERS}
         specs = {spec.email: spec for spec in data.CUSTOMERS}
@@ -166,6 +170,17 @@ class Command(BaseCommand):
             products[spec.upc] = product
         return products
 
+    def assign_margin_groups(self, products):
+        groups = {group.code: group for group in MarginGroup.objects.all()}
+        for spec in data.MARGIN_ASSIGNMENTS:
+            if spec.upc:
+                target = {"product": products[spec.upc]}
+            elif spec.category:
+                target = {"category": create_from_breadcrumbs(spec.category)}
+            else:
+                target = {"product_class": ProductClass.objects.get(name=spec.product_class)}
+            MarginGroupAssignment.objects.update_or_create(**target, defaults={"group": groups[spec.group]})
+
     # --- People ------------------------------------------------------------
 
     def create_admin(self):
@@ -250,6 +265,7 @@ class Command(BaseCommand):
         return order
 
     def record_payment(self, order, spec):
+        # The earning layer finds what was paid with points by this source type.
         paid_with_points = spec.redeemed * loyalty_settings.POINT_VALUE
         card, _created = SourceType.objects.get_or_create(name="Bank card")
         paid_by_card = order.total_incl_tax - paid_with_points
@@ -262,7 +278,7 @@ class Command(BaseCommand):
             reference=f"card-{order.number}",
         )
         if paid_with_points:
-            points, _created = SourceType.objects.get_or_create(name="Loyalty points")
+            points, _created = SourceType.objects.get_or_create(name=loyalty_settings.POINTS_SOURCE_TYPE)
             Source.objects.create(
                 order=order,
                 source_type=points,
@@ -275,18 +291,19 @@ class Command(BaseCommand):
     # --- Points ------------------------------------------------------------
 
     def record_points(self, customers, orders, admin, now):
-        """Replay each customer's point history in date order, through the ledger API only.
+        """Replay each customer's point history in date order, each step dated when it happened.
 
         The ledger settles an account (activating and expiring its lots) as of
-        each operation's ``now``, so a replay in date order leaves every lot in
-        the state the real history would have.
+        each operation's ``now``, and an order earns at the tier in effect
+        that day, so a replay in date order leaves every lot and every tier
+        where the real history would have.
         """
         for spec in data.CUSTOMERS:
             user = customers[spec.email]
             operations = []
             for order_spec in data.ORDERS:
                 if order_spec.email == spec.email:
-                    operations += self.order_operations(user, spec, order_spec, orders[order_spec.number])
+                    operations += self.order_operations(user, order_spec, orders[order_spec.number])
             operations.append(self.adjustment_operation(user, spec, admin, now))
             for when, operation in sorted(operations, key=lambda item: item[0]):
                 operation(when)
@@ -294,50 +311,49 @@ class Command(BaseCommand):
         activate_matured_lots(now=now)
         expire_lots(now=now)
 
-    def order_operations(self, user, customer, spec, order):
+    def order_operations(self, user, spec, order):
+        """The order's steps as (when, operation) pairs: checkout, then delivery or cancellation."""
         placed_at = order.date_placed
-        key = f"demo:{user.email}:{order.number}"
+        key = f"demo:{order.number}:checkout"
         operations = []
         if spec.redeemed:
+            # Checkout holds the points, then spends them once the order exists.
             operations.append(
                 (
-                    placed_at,
-                    lambda when: redeem(
-                        user, spec.redeemed, key=f"{key}:redemption", order_number=order.number, now=when
+                    placed_at - timedelta(minutes=2),
+                    lambda when: capture(
+                        reserve(user, spec.redeemed, key=key, order_number=order.number, now=when),
+                        now=when + timedelta(minutes=2),
                     ),
                 )
             )
         if spec.released:
-
-            def reserve_and_release(when):
-                reservation = reserve(
-                    user, spec.released, key=f"{key}:reservation", order_number=order.number, now=when
-                )
-                release(reservation, reason=_("Order cancelled"), now=when + timedelta(hours=20))
-
-            operations.append((placed_at, reserve_and_release))
-        if spec.status != data.CANCELLED:
-            points = self.points_for(order, spec, customer.earn_rate)
+            # Held for an order that is cancelled below: the cancellation gives them back.
             operations.append(
                 (
-                    # Just after any redemption on the same order.
-                    placed_at + timedelta(minutes=1),
-                    lambda when: accrue(
-                        user,
-                        points,
-                        key=f"{key}:accrual",
-                        reason=_("Points for order %(number)s") % {"number": order.number},
-                        order=order.number,
+                    placed_at - timedelta(minutes=2),
+                    lambda when: reserve(user, spec.released, key=key, order_number=order.number, now=when),
+                )
+            )
+        if spec.status == data.COMPLETE:
+            operations.append(
+                (
+                    placed_at + timedelta(days=data.DELIVERY_DAYS),
+                    lambda when: services.accrue_for_order(order, now=when),
+                )
+            )
+        elif spec.status == data.CANCELLED:
+            operations.append(
+                (
+                    placed_at + timedelta(hours=data.CANCELLATION_HOURS),
+                    lambda when: services.reverse_for_order(
+                        order,
+                        reason=_("Order %(number)s: %(status)s") % {"number": order.number, "status": spec.status},
                         now=when,
                     ),
                 )
             )
         return operations
-
-    def points_for(self, order, spec, earn_rate):
-        """Points earned on what the customer paid in money, rounded down to whole points."""
-        paid = order.total_incl_tax - spec.redeemed * loyalty_settings.POINT_VALUE
-        return int((paid * earn_rate).to_integral_value(rounding=ROUND_DOWN))
 
     def adjustment_operation(self, user, spec, admin, now):
         adjustment = spec.adjustment
@@ -370,6 +386,7 @@ class Command(BaseCommand):
         )
         write("")
         write(_("Customers (sign in at %(url)s/accounts/login/ with the e-mail address):") % {"url": SHOP_URL})
+        reference = Product.objects.filter(upc=data.REFERENCE_UPC).first()
         users = {
             user.email: user
             for user in get_user_model().objects.filter(email__in=[spec.email for spec in data.CUSTOMERS])
@@ -379,19 +396,41 @@ class Command(BaseCommand):
             if user is None:
                 write(_("  %(email)s: not created yet, run loyalty_demo_data first") % {"email": spec.email})
                 continue
-            balance = get_balance(user)
+            now = timezone.now()
+            tier = tiers.tier_for(user, now=now)
+            balance = get_balance(user, now=now)
             write(
-                _(
-                    "  %(email)s / %(password)s: %(available)d points available, %(pending)d pending, "
-                    "%(expiring)d expiring within %(days)d days"
-                )
+                _("  %(email)s / %(password)s: %(tier)s tier, purchases of %(volume)s")
                 % {
                     "email": spec.email,
                     "password": data.CUSTOMER_PASSWORD,
+                    "tier": tier.name if tier is not None else "—",
+                    "volume": currency(tiers.purchase_volume(user.pk, now=now)),
+                }
+            )
+            write(
+                _(
+                    "      %(available)d points available, %(pending)d pending, "
+                    "%(expiring)d expiring within %(days)d days"
+                )
+                % {
                     "available": balance.available,
                     "pending": balance.pending,
                     "expiring": balance.expiring_soon,
                     "days": loyalty_settings.EXPIRING_SOON_DAYS,
                 }
             )
+            if reference is not None and tier is not None:
+                write(self.reference_bonus(user, tier, reference))
         write("")
+
+    def reference_bonus(self, user, tier, product):
+        """The "+N bonuses" the customer sees on ``product``, worked out as the product page does."""
+        price = Selector().strategy(user=user).fetch_for_product(product).price
+        amount = price.incl_tax if price.is_tax_known else price.excl_tax
+        points = upcoming_points(amount, tier.cashback_percent, margins.coefficient_for(product))
+        return ngettext(
+            "      +%(points)d bonus on the %(product)s (%(price)s)",
+            "      +%(points)d bonuses on the %(product)s (%(price)s)",
+            points,
+        ) % {"points": points, "product": product.title, "price": currency(amount)}
