@@ -1,5 +1,6 @@
 """Read-only views of the ledger for staff: it is changed only through its service API."""
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -87,3 +88,93 @@ class ReversalAdmin(ReadOnlyAdmin):
         "actor_name",
     ]
     search_fields = ["order_number", "key"]
+
+
+# --- Earning: editable program data ------------------------------------------
+
+Tier = get_model("oscar_loyalty", "Tier")
+CustomerTier = get_model("oscar_loyalty", "CustomerTier")
+TierChange = get_model("oscar_loyalty", "TierChange")
+MarginGroup = get_model("oscar_loyalty", "MarginGroup")
+MarginGroupAssignment = get_model("oscar_loyalty", "MarginGroupAssignment")
+QualifyingPurchase = get_model("oscar_loyalty", "QualifyingPurchase")
+Notification = get_model("oscar_loyalty", "Notification")
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "threshold", "cashback_percent", "max_share_percent", "sort_order"]
+    list_editable = ["threshold", "cashback_percent", "max_share_percent", "sort_order"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+class MarginGroupAssignmentInline(admin.TabularInline):
+    model = MarginGroupAssignment
+    extra = 1
+    raw_id_fields = ["product", "category", "product_class"]
+
+
+@admin.register(MarginGroup)
+class MarginGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "coefficient", "is_default"]
+    list_editable = ["coefficient"]
+    prepopulated_fields = {"code": ["name"]}
+    inlines = [MarginGroupAssignmentInline]
+
+
+class CustomerTierForm(forms.ModelForm):
+    reason = forms.CharField(label=_("Reason"), max_length=255, help_text=_("Recorded in the tier history."))
+
+    class Meta:
+        model = CustomerTier
+        fields = ["pinned_tier", "pinned_until"]
+
+
+@admin.register(CustomerTier)
+class CustomerTierAdmin(admin.ModelAdmin):
+    """Staff pin (or unpin) a customer's tier here; the change goes through the tier service and its history."""
+
+    form = CustomerTierForm
+    list_display = ["user", "tier", "pinned_tier", "pinned_until", "volume", "last_purchase_at"]
+    list_select_related = ["user", "tier", "pinned_tier"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    readonly_fields = ["user", "tier", "volume", "last_purchase_at", "pinned_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from oscar_loyalty.earning import tiers
+
+        pinned, until, reason = (
+            form.cleaned_data["pinned_tier"],
+            form.cleaned_data["pinned_until"],
+            form.cleaned_data["reason"],
+        )
+        if pinned is None:
+            tiers.unpin_tier(obj.user, actor=request.user, reason=reason)
+        else:
+            tiers.pin_tier(obj.user, pinned, actor=request.user, reason=reason, until=until)
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "customer_name", "old_tier", "new_tier", "source", "actor_name", "reason"]
+    list_filter = ["source", "new_tier"]
+    search_fields = ["customer_name", "actor_name"]
+
+
+@admin.register(QualifyingPurchase)
+class QualifyingPurchaseAdmin(ReadOnlyAdmin):
+    list_display = ["order_number", "user", "amount", "returned", "placed_at"]
+    search_fields = ["order_number", "user__email"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "event", "channel", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "channel", "event"]
+    search_fields = ["user__email", "key"]
