@@ -7,12 +7,13 @@ MANAGE := $(BIN)/python sandbox/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv demo demo-data serve test test-postgres lint benchmarks clean
+.PHONY: help venv demo demo-data serve test test-postgres lint benchmarks messages clean
 
 help:
 	@echo "make demo   - install, migrate, load demo data and serve the demo shop on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff"
+	@echo "make messages - regenerate and compile the ru/en translation catalogs"
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,19 @@ lint: venv
 benchmarks: venv
 	$(BIN)/python -m benchmarks.ledger_throughput
 	$(BIN)/python -m benchmarks.expiry_batch
+	$(BIN)/python -m benchmarks.listing_overhead
+
+# Each app keeps its own catalogs (<app>/locale); the .mo files are committed
+# so that installs need no gettext.
+I18N_APPS := oscar_loyalty erp_sync wagtail_pages sandbox
+I18N_ENV := DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=$(CURDIR)
+
+messages: venv
+	@for app in $(I18N_APPS); do \
+		(cd $$app && mkdir -p locale \
+			&& $(I18N_ENV) $(abspath $(BIN))/django-admin makemessages -l ru -l en --no-obsolete -e html,txt,py \
+			&& $(I18N_ENV) $(abspath $(BIN))/django-admin compilemessages) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/whoosh_index sandbox/media

@@ -135,7 +135,7 @@ class AbstractLot(models.Model):
         "oscar_loyalty.Account",
         on_delete=models.PROTECT,
         related_name="lots",
-        verbose_name=_("Account"),
+        verbose_name=_("Points account"),
         db_index=False,
     )
     points = models.PositiveBigIntegerField(_("Points credited"))
@@ -200,7 +200,7 @@ class AbstractReservation(models.Model):
     STATUS_CHOICES = [(HELD, _("Held")), (CAPTURED, _("Captured")), (RELEASED, _("Released"))]
 
     account = models.ForeignKey(
-        "oscar_loyalty.Account", on_delete=models.PROTECT, related_name="reservations", verbose_name=_("Account")
+        "oscar_loyalty.Account", on_delete=models.PROTECT, related_name="reservations", verbose_name=_("Points account")
     )
     points = models.PositiveBigIntegerField(_("Points"))
     order_number = models.CharField(_("Order number"), max_length=128, db_index=True)
@@ -307,7 +307,7 @@ class AbstractJournalEntry(AppendOnlyModel):
         "oscar_loyalty.Account",
         on_delete=models.PROTECT,
         related_name="journal",
-        verbose_name=_("Account"),
+        verbose_name=_("Points account"),
         db_index=False,
     )
     kind = models.CharField(_("Kind"), max_length=32, choices=KIND_CHOICES)

@@ -156,6 +156,8 @@ LANGUAGES = [
     ("en", _("English")),
     ("ru", _("Russian")),
 ]
+# The demo's own strings (the apps carry theirs in their packages).
+LOCALE_PATHS = [SANDBOX_DIR / "locale"]
 
 # Static files are served by ``runserver`` (DEBUG), media by the URLconf.
 STATIC_URL = "/static/"
