@@ -11,7 +11,7 @@ from oscar.core.loading import get_model
 
 from oscar_loyalty import signals
 from oscar_loyalty.ledger.exceptions import InvalidOperation
-from oscar_loyalty.ledger.services import _actor, _clip, _display_name, _user_id
+from oscar_loyalty.ledger.people import actor_of, clip, display_name, user_id_of
 from oscar_loyalty.settings import loyalty_settings
 
 Tier = get_model("oscar_loyalty", "Tier")
@@ -44,7 +44,7 @@ def tier_for(user, *, now=None):
     now = now or timezone.now()
     if user is None or not getattr(user, "is_authenticated", True):
         return None
-    state = CustomerTier.objects.select_related("tier", "pinned_tier").filter(user_id=_user_id(user)).first()
+    state = CustomerTier.objects.select_related("tier", "pinned_tier").filter(user_id=user_id_of(user)).first()
     if state is not None and state.effective_tier(now) is not None:
         return state.effective_tier(now)
     return qualifying_tier(all_tiers(), Decimal(0))
@@ -80,7 +80,7 @@ def recompute_tier(user, *, reason, now=None, allow_downgrade=True, source=None)
     ``TierChange`` written, or None.
     """
     now = now or timezone.now()
-    user_id = _user_id(user)
+    user_id = user_id_of(user)
     with transaction.atomic():
         state = _lock_state(user_id)
         state.volume = purchase_volume(user_id, now=now)
@@ -110,9 +110,9 @@ def pin_tier(user, tier, *, actor, reason, until=None, source=None, now=None):
         raise InvalidOperation(_("A pin must end in the future."))
     if not (reason or "").strip():
         raise InvalidOperation(_("Pinning a tier needs a reason."))
-    _actor_user, actor_name = _actor(actor)
+    _actor_user, actor_name = actor_of(actor)
     with transaction.atomic():
-        state = _lock_state(_user_id(user))
+        state = _lock_state(user_id_of(user))
         before = state.effective_tier(now)
         state.pinned_tier = tier
         state.pinned_until = until
@@ -123,9 +123,9 @@ def pin_tier(user, tier, *, actor, reason, until=None, source=None, now=None):
 
 def unpin_tier(user, *, actor, reason, now=None, source=None):
     now = now or timezone.now()
-    _actor_user, actor_name = _actor(actor)
+    _actor_user, actor_name = actor_of(actor)
     with transaction.atomic():
-        state = _lock_state(_user_id(user))
+        state = _lock_state(user_id_of(user))
         before = state.effective_tier(now)
         state.pinned_tier = None
         state.pinned_until = None
@@ -182,12 +182,12 @@ def _record(state, old, new, source, actor_name, reason, now, *, before=None):
     user = state.user
     change = TierChange.objects.create(
         user=user,
-        customer_name=_display_name(user),
+        customer_name=display_name(user),
         old_tier=old,
         new_tier=new,
         source=source,
         actor_name=actor_name,
-        reason=_clip(reason),
+        reason=clip(reason),
         created_at=now,
     )
     effective = state.effective_tier(now)

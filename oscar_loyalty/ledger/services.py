@@ -49,6 +49,7 @@ from oscar_loyalty.ledger.exceptions import (
     ReservationReleased,
     UnknownCustomer,
 )
+from oscar_loyalty.ledger.people import actor_of, clip, display_name, user_id_of
 from oscar_loyalty.settings import loyalty_settings
 
 Account = get_model("oscar_loyalty", "Account")
@@ -97,7 +98,7 @@ def get_balance(user, *, now=None):
     """
     now = now or timezone.now()
     try:
-        account = Account.objects.get(user_id=_user_id(user))
+        account = Account.objects.get(user_id=user_id_of(user))
     except Account.DoesNotExist:
         return balance_as_of(available=0, pending=0, reserved=0, debt=0, blocked=False, lots=(), now=now, soon_days=0)
     soon_days = loyalty_settings.EXPIRING_SOON_DAYS
@@ -164,8 +165,8 @@ def accrue(
     origin = origin or (Lot.ORDER if order_number else Lot.MANUAL)
     if origin not in {Lot.ORDER, Lot.MANUAL, Lot.CAMPAIGN, Lot.ERP}:
         raise InvalidOperation(_("Unknown origin of points: %(origin)s.") % {"origin": origin})
-    user_id = _user_id(user)
-    actor_user, actor_name = _actor(actor)
+    user_id = user_id_of(user)
+    actor_user, actor_name = actor_of(actor)
     now = now or timezone.now()
     fp = fingerprint(
         "accrue",
@@ -207,7 +208,7 @@ def accrue(
             fingerprint=fp,
             actor=actor_user,
             actor_name=actor_name,
-            reason=_clip(reason),
+            reason=clip(reason),
             created_at=now,
             **{bucket: lot.remaining},
         )
@@ -238,8 +239,8 @@ def adjust(user, points, *, key, reason, actor, origin=None, hold_days=0, expire
     expires_in_days = loyalty_settings.EXPIRY_DAYS if expires_in_days is None else expires_in_days
     if expires_in_days <= hold_days:
         raise InvalidAmount(_("Points would expire before they become available."))
-    user_id = _user_id(user)
-    actor_user, actor_name = _actor(actor)
+    user_id = user_id_of(user)
+    actor_user, actor_name = actor_of(actor)
     now = now or timezone.now()
     kind = JournalEntry.ERP_CORRECTION if origin == Lot.ERP else JournalEntry.ADJUSTMENT
     fp = fingerprint("adjust", user=user_id, points=points, origin=origin, hold=hold_days, expires=expires_in_days)
@@ -256,7 +257,7 @@ def adjust(user, points, *, key, reason, actor, origin=None, hold_days=0, expire
             fingerprint=fp,
             actor=actor_user,
             actor_name=actor_name,
-            reason=_clip(reason),
+            reason=clip(reason),
             created_at=now,
         )
         if points > 0:
@@ -305,7 +306,7 @@ def reserve(user, points, *, key, order_number, now=None):
     points = check_points(points)
     key = check_key(key)
     order_number = _required_order_number(order_number)
-    user_id = _user_id(user)
+    user_id = user_id_of(user)
     now = now or timezone.now()
     fp = fingerprint("reserve", user=user_id, points=points, order=order_number)
     with transaction.atomic():
@@ -344,7 +345,7 @@ def redeem(user, points, *, key, order_number, now=None):
     points = check_points(points)
     key = check_key(key)
     order_number = _required_order_number(order_number)
-    user_id = _user_id(user)
+    user_id = user_id_of(user)
     now = now or timezone.now()
     fp = fingerprint("redeem", user=user_id, points=points, order=order_number)
     with transaction.atomic():
@@ -422,7 +423,7 @@ def reverse_order(order_number, *, fraction=1, key=None, reason="", actor=None, 
             raise InvalidOperation(_("A partial reversal needs its own key, e.g. the return's number."))
         key = f"reverse:{order_number}"
     key = check_key(key)
-    actor_user, actor_name = _actor(actor)
+    actor_user, actor_name = actor_of(actor)
     now = now or timezone.now()
     fp = fingerprint("reverse", order=order_number, fraction=fraction)
     with transaction.atomic():
@@ -455,10 +456,10 @@ def reverse_order(order_number, *, fraction=1, key=None, reason="", actor=None, 
             cumulative_fraction=after,
             actor=actor_user,
             actor_name=actor_name,
-            reason=_clip(reason),
+            reason=clip(reason),
             created_at=now,
         )
-        common = dict(order_number=order_number, actor=actor_user, actor_name=actor_name, reason=_clip(reason))
+        common = dict(order_number=order_number, actor=actor_user, actor_name=actor_name, reason=clip(reason))
         _take_back_accruals(accounts, reversal, writes, after=after, key=key, now=now, common=common)
         _restore_spent(accounts, reversal, writes, after=after, key=key, now=now, common=common)
         if after == 1:
@@ -587,7 +588,7 @@ def _restore_spent(accounts, reversal, writes, *, after, key, now, common):
 
 def set_blocked(user, blocked):
     """Block (or unblock) a customer's account: a blocked account neither earns nor spends."""
-    user_id = _user_id(user)
+    user_id = user_id_of(user)
     with transaction.atomic():
         account = _lock_account(user_id)
         account.status = Account.BLOCKED if blocked else Account.ACTIVE
@@ -596,17 +597,6 @@ def set_blocked(user, blocked):
 
 
 # --- Internals: locking and idempotency ---------------------------------------
-
-
-def _user_id(user):
-    if isinstance(user, bool) or user is None:
-        raise UnknownCustomer()
-    if isinstance(user, int):
-        return user
-    user_id = getattr(user, "pk", None)
-    if user_id is None:
-        raise UnknownCustomer()
-    return user_id
 
 
 def _lock_account(user_id):
@@ -620,7 +610,7 @@ def _lock_account(user_id):
         raise UnknownCustomer()
     try:
         with transaction.atomic():
-            Account.objects.create(user_id=user_id, customer_name=_display_name(user))
+            Account.objects.create(user_id=user_id, customer_name=display_name(user))
     except IntegrityError:
         pass  # created concurrently: lock theirs
     return Account.objects.select_for_update().get(user_id=user_id)
@@ -684,27 +674,6 @@ def _replayed(key, fp):
     if entry is not None and entry.fingerprint != fp:
         raise IdempotencyConflict()
     return entry
-
-
-def _actor(actor):
-    """(user or None, name): the name is copied so the trail survives the user's deletion."""
-    if actor is None:
-        return None, ""
-    if isinstance(actor, str):
-        return None, _clip(actor)
-    return actor, _clip(_display_name(actor))
-
-
-def _display_name(user):
-    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    email = getattr(user, "email", "") or ""
-    if full_name and email:
-        return _clip(f"{full_name} <{email}>")
-    return _clip(full_name or email or user.get_username())
-
-
-def _clip(text):
-    return str(text or "")[:255]
 
 
 def _order_number(order):
@@ -924,7 +893,7 @@ def _unhold(account, reservation, allocations, writes, *, key, reason, now):
             reservation=reservation,
             order_number=reservation.order_number,
             key=key,
-            reason=_clip(reason),
+            reason=clip(reason),
             created_at=now,
         )
     )
