@@ -303,20 +303,7 @@ def reserve(user, points, *, key, order_number, now=None):
     a held reservation older than ``OSCAR_LOYALTY_RESERVATION_TIMEOUT_MINUTES``
     is released by the beat task.
     """
-    points = check_points(points)
-    key = check_key(key)
-    order_number = _required_order_number(order_number)
-    user_id = user_id_of(user)
-    now = now or timezone.now()
-    fp = fingerprint("reserve", user=user_id, points=points, order=order_number)
-    with transaction.atomic():
-        account, replayed = _lock_for_operation(user_id, key, fp)
-        if replayed is not None:
-            return replayed.reservation
-        reservation = _hold(account, points, key=key, fp=fp, order_number=order_number, now=now)
-        _save_balances(account, now)
-        _send_on_commit(signals.points_reserved, reservation=reservation)
-    return reservation
+    return _spend("reserve", user, points, key=key, order_number=order_number, now=now)
 
 
 def capture(reservation, *, now=None):
@@ -342,21 +329,27 @@ def capture(reservation, *, now=None):
 @_replay_on_collision
 def redeem(user, points, *, key, order_number, now=None):
     """Reserve and capture in one transaction, for spending outside checkout."""
+    return _spend("redeem", user, points, key=key, order_number=order_number, now=now)
+
+
+def _spend(operation, user, points, *, key, order_number, now):
     points = check_points(points)
     key = check_key(key)
     order_number = _required_order_number(order_number)
     user_id = user_id_of(user)
     now = now or timezone.now()
-    fp = fingerprint("redeem", user=user_id, points=points, order=order_number)
+    fp = fingerprint(operation, user=user_id, points=points, order=order_number)
     with transaction.atomic():
         account, replayed = _lock_for_operation(user_id, key, fp)
         if replayed is not None:
             return replayed.reservation
         reservation = _hold(account, points, key=key, fp=fp, order_number=order_number, now=now)
-        Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.CAPTURED, captured_at=now)
-        _capture_held(account, reservation, now)
+        if operation == "redeem":
+            Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.CAPTURED, captured_at=now)
+            _capture_held(account, reservation, now)
         _save_balances(account, now)
-        _send_on_commit(signals.points_captured, reservation=reservation)
+        signal = signals.points_captured if operation == "redeem" else signals.points_reserved
+        _send_on_commit(signal, reservation=reservation)
     return reservation
 
 
