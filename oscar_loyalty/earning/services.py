@@ -4,6 +4,7 @@ Receivers on Oscar's order signals, the ERP exchange and a shop's own code
 call these; they call the ledger.
 """
 
+import logging
 from decimal import Decimal
 
 from django.db import transaction
@@ -23,6 +24,8 @@ Source = get_model("payment", "Source")
 OrderLineDiscount = get_model("order", "OrderLineDiscount")
 
 CENT = Decimal("0.01")
+
+logger = logging.getLogger(__name__)
 
 
 def accrual_key(order_number):
@@ -94,14 +97,20 @@ def accrue_for_order(order, *, now=None):
         points = sum(a.points for a in accruals)
         lot = None
         if points > 0:
-            lot = ledger.accrue(
-                order.user,
-                points,
-                key=accrual_key(order.number),
-                reason=_("Order %(number)s") % {"number": order.number},
-                order=order.number,
-                now=now,
-            )
+            try:
+                lot = ledger.accrue(
+                    order.user,
+                    points,
+                    key=accrual_key(order.number),
+                    reason=_("Order %(number)s") % {"number": order.number},
+                    order=order.number,
+                    now=now,
+                )
+            except ledger.AccountBlocked:
+                # A blocked account earns nothing, but the order must still
+                # complete: the purchase counts, the points do not.
+                logger.warning("Order %s earned no points: the customer's account is blocked.", order.number)
+                points = 0
         tiers.recompute_tier(
             order.user, reason=_("Order %(number)s") % {"number": order.number}, now=now, allow_downgrade=False
         )

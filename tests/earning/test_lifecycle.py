@@ -193,3 +193,15 @@ class TestTiers:
         ]
         for volume, code in cases:
             assert tiers.qualifying_tier(table, volume).code == code
+
+
+def test_a_blocked_customer_still_completes_orders_but_earns_nothing():
+    user = UserFactory()
+    ledger.set_blocked(user, True)
+    order = order_for(user, "40000.00")
+
+    order.set_status("Complete")
+
+    assert order.status == "Complete"
+    assert not Lot.objects.filter(order_number=order.number).exists()
+    assert tiers.tier_for(user).code == "gold"  # the purchase still counts towards the tier
