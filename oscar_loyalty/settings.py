@@ -31,6 +31,11 @@ DEFAULTS = {
     "OFFERS_EARN": False,
     # The name of Oscar's payment source type for points paid at checkout.
     "POINTS_SOURCE_TYPE": "Bonus points",
+    # --- Spending at checkout ---
+    # What an order paid partly with points must still cost in money (0: points may pay it all).
+    "MIN_TO_PAY": Decimal("1.00"),
+    # Whether points may pay for shipping too, or only for the goods.
+    "POINTS_PAY_SHIPPING": False,
     # Tier qualification: purchase volume over this many days, or lifetime if None.
     "TIER_WINDOW_DAYS": None,
     # Whether the beat task may lower a tier whose volume fell below its threshold.

@@ -194,6 +194,8 @@ CELERY_BEAT_SCHEDULE = {**LOYALTY_BEAT_SCHEDULE}
 OSCAR_SHOP_NAME = _("Velo Loyalty demo")
 OSCAR_SHOP_TAGLINE = _("Bikes, parts and bonus points")
 OSCAR_DEFAULT_CURRENCY = "RUB"
+# Points as a means of payment in Oscar's own checkout (no fork needed).
+OSCAR_DYNAMIC_CLASS_LOADER = "oscar_loyalty.checkout.loading.class_loader"
 # "129,900.00 ₽" rather than Babel's English "RUB129,900.00".
 OSCAR_CURRENCY_FORMAT = {"RUB": {"format": "#,##0.00\u00a0₽", "currency_digits": False}}
 OSCAR_FROM_EMAIL = DEFAULT_FROM_EMAIL

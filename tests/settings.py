@@ -139,6 +139,8 @@ CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ
 CELERY_TASK_EAGER_PROPAGATES = True
 
 OSCAR_DEFAULT_CURRENCY = "RUB"
+# Points as a means of payment in Oscar's own checkout (no fork needed).
+OSCAR_DYNAMIC_CLASS_LOADER = "oscar_loyalty.checkout.loading.class_loader"
 OSCAR_INITIAL_ORDER_STATUS = "Pending"
 OSCAR_INITIAL_LINE_STATUS = "Pending"
 OSCAR_ORDER_STATUS_PIPELINE = {

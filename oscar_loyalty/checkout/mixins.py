@@ -1,0 +1,350 @@
+"""Paying part of an order with points, as a mixin for Oscar's ``PaymentDetailsView``.
+
+Oscar takes payment before it creates the order, so the points go through
+three steps around its ``submit``:
+
+1. ``handle_payment`` re-checks the chosen points against the live balance
+   and limits and *reserves* them (keyed by the order number, so a
+   double-clicked "Place order" reserves once), then records them as the
+   order's "Bonus points" payment source and lets the rest of the payment run;
+2. ``place_order`` *captures* the reservation in the same transaction that
+   writes the order: no order without its points, no points without the order;
+3. ``submit`` *releases* the reservation if the order was not placed, whatever
+   failed (a declined card, order creation raising).
+
+A shop on Oscar's own checkout gets this through
+``oscar_loyalty.checkout.loading.class_loader``. A shop with a forked
+checkout puts the mixin first in its own view::
+
+    from oscar.apps.checkout import views
+    from oscar_loyalty.checkout.mixins import PointsPaymentMixin
+
+    class PaymentDetailsView(PointsPaymentMixin, views.PaymentDetailsView):
+        ...
+
+and extends the two templates as the plugin's own do (see
+``oscar_loyalty/templates/oscar/checkout/``).
+"""
+
+import logging
+from decimal import Decimal
+
+from django import http
+from django.contrib import messages
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_class, get_classes, get_model
+
+from oscar_loyalty import ledger
+from oscar_loyalty.checkout.calculations import max_points_for_order, points_value
+from oscar_loyalty.checkout.forms import PointsForm
+from oscar_loyalty.earning import display, margins, tiers
+from oscar_loyalty.earning.calculations import LineInput, order_accrual
+from oscar_loyalty.settings import loyalty_settings
+
+RedirectRequired, UnableToTakePayment = get_classes("payment.exceptions", ["RedirectRequired", "UnableToTakePayment"])
+UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
+Basket = get_model("basket", "Basket")
+Source = get_model("payment", "Source")
+SourceType = get_model("payment", "SourceType")
+Reservation = get_model("oscar_loyalty", "Reservation")
+
+logger = logging.getLogger("oscar_loyalty.checkout")
+
+SESSION_NAMESPACE = "loyalty"
+SESSION_POINTS = "points"
+# Retries of one order number (the basket restored after a failure keeps its
+# number) each get a fresh reservation; this bounds how many.
+MAX_ATTEMPTS = 20
+
+
+def reservation_key(order_number, attempt=0):
+    """The idempotency key of the points reservation for one attempt at placing an order."""
+    key = f"checkout:{order_number}:points"
+    return key if attempt == 0 else f"{key}:{attempt}"
+
+
+class PointsPaymentMixin:
+    """Lets a signed-in customer pay part of the order with points (see the module's docstring)."""
+
+    points_form_class = PointsForm
+    points_event_type = "Bonus points"
+
+    _points_form = None
+    _points_reservation = None
+    _points_captured = False
+    _points_redirected = False
+    _points_shipping_charge = None
+
+    # --- The customer's choice -------------------------------------------------
+
+    def can_pay_with_points(self):
+        return self.request.user.is_authenticated
+
+    def get_chosen_points(self):
+        """The points chosen on the payment step (0 if none): stored in the checkout session."""
+        value = self.checkout_session._get(SESSION_NAMESPACE, SESSION_POINTS, 0)
+        try:
+            return int(value or 0)
+        except (TypeError, ValueError):
+            return 0
+
+    def store_chosen_points(self, points):
+        self.checkout_session._set(SESSION_NAMESPACE, SESSION_POINTS, int(points))
+
+    def get_points_limits(self, order_total, shipping_charge):
+        """``(available, max_points)`` for this order, read from the ledger and the customer's tier now."""
+        user = self.request.user
+        balance = ledger.get_balance(user)
+        available = 0 if balance.blocked else balance.available
+        tier = self.get_points_tier()
+        max_points = max_points_for_order(
+            available,
+            _amount(order_total),
+            _amount(shipping_charge),
+            tier.max_share_percent if tier is not None else None,
+            loyalty_settings.POINT_VALUE,
+            min_to_pay=loyalty_settings.MIN_TO_PAY,
+            shipping_payable=loyalty_settings.POINTS_PAY_SHIPPING,
+        )
+        return available, max_points
+
+    def get_points_tier(self):
+        """The customer's tier, read once per request."""
+        if not hasattr(self, "_points_tier"):
+            self._points_tier = tiers.tier_for(self.request.user)
+        return self._points_tier
+
+    def get_points_form(self, available, max_points, data=None):
+        initial = {"points": self.get_chosen_points() or ""}
+        return self.points_form_class(data, initial=initial, max_points=max_points, available=available)
+
+    def handle_payment_details_submission(self, request):
+        """The payment step's points form: store a valid choice and show the preview, or show the errors."""
+        if not self.can_pay_with_points() or ("points" not in request.POST and "use_maximum" not in request.POST):
+            return super().handle_payment_details_submission(request)
+        submission = self.build_submission()
+        if submission["order_total"] is None:
+            return super().handle_payment_details_submission(request)
+        available, max_points = self.get_points_limits(submission["order_total"], submission["shipping_charge"])
+        form = self.get_points_form(available, max_points, data=request.POST)
+        if not form.is_valid():
+            self._points_form = form
+            return self.render_payment_details(request)
+        self.store_chosen_points(form.cleaned_data["points"])
+        return super().handle_payment_details_submission(request)
+
+    # --- What the pages show ---------------------------------------------------
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        order_total = ctx.get("order_total")
+        if self.can_pay_with_points() and order_total is not None:
+            ctx["loyalty"] = self.get_points_context(ctx["basket"], order_total, ctx.get("shipping_charge"))
+        return ctx
+
+    def get_points_context(self, basket, order_total, shipping_charge):
+        available, max_points = self.get_points_limits(order_total, shipping_charge)
+        points = self.get_chosen_points()
+        money = points_value(points, loyalty_settings.POINT_VALUE)
+        return {
+            "available": available,
+            "max_points": max_points,
+            "form": self._points_form or self.get_points_form(available, max_points),
+            "points": points,
+            "points_value": money,
+            "points_valid": points <= max_points,
+            "remaining": _amount(order_total) - money,
+            "bonus": self.get_order_bonus(basket, money),
+            "currency": order_total.currency,
+        }
+
+    def get_order_bonus(self, basket, paid_with_points):
+        """The points the order will earn once paid: its money part at the customer's tier."""
+        tier = self.get_points_tier()
+        priced = [(line, display.line_amount(line)) for line in basket.all_lines()]
+        priced = [(line, amount) for line, amount in priced if amount is not None]
+        if tier is None or not priced:
+            return 0
+        coefficients = margins.coefficients([line.product for line, _amount in priced if line.product_id])
+        accruals = order_accrual(
+            [
+                LineInput(
+                    reference=str(line.pk),
+                    amount=amount,
+                    coefficient=coefficients.get(line.product_id, margins.NEUTRAL),
+                    offer_discounted=display.is_offer_discounted(line),
+                )
+                for line, amount in priced
+            ],
+            cashback_percent=tier.cashback_percent,
+            reduction=paid_with_points,
+            spread_reductions=loyalty_settings.SPREAD_REDUCTIONS,
+            offers_earn=loyalty_settings.OFFERS_EARN,
+        )
+        return sum(accrual.points for accrual in accruals)
+
+    # --- Reserve, capture, release ---------------------------------------------
+
+    def submit(self, *args, **kwargs):
+        self._points_reservation = None
+        self._points_captured = False
+        self._points_redirected = False
+        self._points_shipping_charge = kwargs.get("shipping_charge")
+        basket = kwargs.get("basket")
+        if basket is not None and not self.claim_basket(basket):
+            return self.handle_basket_already_submitted()
+        try:
+            return super().submit(*args, **kwargs)
+        finally:
+            self.release_unused_points()
+
+    def claim_basket(self, basket):
+        """Freeze an open basket unless a concurrent request already has; False if one has.
+
+        Two "Place order" clicks (or tabs) submit the same basket: only the
+        request that freezes it goes on to take payment, so the other neither
+        shares nor releases its reservation. A basket that is already frozen
+        in memory (a payment gateway's return) is left to Oscar.
+        """
+        if basket.status != Basket.OPEN or basket.pk is None:
+            return True
+        claimed = Basket._default_manager.filter(pk=basket.pk, status=Basket.OPEN).update(status=Basket.FROZEN)
+        if claimed:
+            basket.status = Basket.FROZEN
+        return bool(claimed)
+
+    def handle_basket_already_submitted(self):
+        messages.info(self.request, _("Your order is already being placed."))
+        return http.HttpResponseRedirect(reverse("checkout:thank-you"))
+
+    def handle_payment(self, order_number, total, **kwargs):
+        points = self.get_chosen_points() if self.can_pay_with_points() else 0
+        if points:
+            self.reserve_points(order_number, total, points)
+        try:
+            super().handle_payment(order_number, total, **kwargs)
+        except RedirectRequired:
+            # The order is placed on the customer's return; the reservation
+            # waits for it (or for the beat task, if they never come back).
+            self._points_redirected = True
+            raise
+
+    def get_points_payment(self):
+        """What the points reserved by this submission pay, in money: the rest is for other means of payment."""
+        if self._points_reservation is None:
+            return Decimal("0.00")
+        return points_value(self._points_reservation.points, loyalty_settings.POINT_VALUE)
+
+    def reserve_points(self, order_number, total, points):
+        """Re-check ``points`` against the live balance and limits, reserve them and record the payment."""
+        shipping_charge = self._points_shipping_charge
+        if shipping_charge is None:
+            shipping_charge = self.build_submission()["shipping_charge"]
+        available, max_points = self.get_points_limits(total, shipping_charge)
+        if points > available:
+            raise UnableToTakePayment(
+                _("You have only %(available)s points available. Please choose the points to use again.")
+                % {"available": available}
+            )
+        if points > max_points:
+            raise UnableToTakePayment(
+                _("You can use at most %(max)s points on this order. Please choose the points to use again.")
+                % {"max": max_points}
+            )
+        reservation = self._reserve(order_number, points)
+        self._points_reservation = reservation
+        money = points_value(points, loyalty_settings.POINT_VALUE)
+        source_type, _created = SourceType.objects.get_or_create(name=loyalty_settings.POINTS_SOURCE_TYPE)
+        self.add_payment_source(
+            Source(
+                source_type=source_type,
+                currency=total.currency,
+                amount_allocated=money,
+                amount_debited=money,
+                reference=reservation.key,
+            )
+        )
+        self.add_payment_event(self.points_event_type, money, reference=reservation.key)
+        return reservation
+
+    def _reserve(self, order_number, points):
+        user = self.request.user
+        for attempt in range(MAX_ATTEMPTS):
+            key = reservation_key(order_number, attempt)
+            try:
+                reservation = ledger.reserve(user, points, key=key, order_number=order_number)
+            except ledger.IdempotencyConflict:
+                # An earlier attempt at this order chose another amount: it is
+                # not coming back, so its points should not stay held.
+                self._release_quietly(Reservation.objects.filter(key=key).first(), _("Checkout retried"))
+                continue
+            except ledger.InsufficientPoints as exc:
+                raise UnableToTakePayment(
+                    _("You have only %(available)s points available. Please choose the points to use again.")
+                    % {"available": exc.available if exc.available is not None else 0}
+                ) from exc
+            except ledger.AccountBlocked as exc:
+                raise UnableToTakePayment(
+                    _("Your points account is blocked. Please contact customer services.")
+                ) from exc
+            except ledger.LoyaltyError as exc:
+                raise UnableToTakePayment(str(exc)) from exc
+            if reservation.status == Reservation.HELD:
+                return reservation
+            if reservation.status == Reservation.CAPTURED:
+                raise UnableToTakePayment(_("The points for this order have already been spent."))
+            # Released: an earlier attempt at this order failed; reserve afresh.
+        raise UnableToTakePayment(_("The points could not be reserved. Please try again later."))
+
+    def place_order(self, *args, **kwargs):
+        # The order and the capture of its points commit together.
+        with transaction.atomic():
+            order = super().place_order(*args, **kwargs)
+            self.capture_points(order)
+        if self._points_reservation is not None:
+            self._points_captured = True
+        return order
+
+    def capture_points(self, order):
+        """Spend the points this submission reserved and recorded on the order (none: nothing to do).
+
+        A payment gateway's return view that places the order must go through
+        ``handle_payment`` again (as ``submit`` does): it finds the same
+        reservation by its key and records it on the order.
+        """
+        reservation = self._points_reservation
+        if reservation is None:
+            return
+        try:
+            ledger.capture(reservation)
+        except ledger.LoyaltyError as exc:
+            raise UnableToPlaceOrder(
+                _("The points reserved for this order were released meanwhile. Please place the order again.")
+            ) from exc
+
+    def release_unused_points(self):
+        """Give back the points of an attempt that did not become an order."""
+        if self._points_reservation is None or self._points_captured or self._points_redirected:
+            return
+        self._release_quietly(self._points_reservation, _("Order not placed"))
+
+    def _release_quietly(self, reservation, reason):
+        if reservation is None or reservation.status != Reservation.HELD:
+            return
+        try:
+            ledger.release(reservation, reason=reason)
+        except ledger.ReservationCaptured:
+            # A concurrent request (a double click) placed the order with it.
+            pass
+        except Exception:
+            # The beat task releases it once it goes stale.
+            logger.exception("Could not release points reservation %s", reservation.key)
+
+
+def _amount(price):
+    """An Oscar price's amount: incl. tax when known."""
+    if price is None:
+        return Decimal("0.00")
+    return price.incl_tax if price.is_tax_known else price.excl_tax
