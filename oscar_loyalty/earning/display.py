@@ -11,7 +11,6 @@ visitor sees what it earns at the best tier ("up to").
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cached_property
 
 from django.core.cache import cache
@@ -54,19 +53,6 @@ def forget_tiers(**kwargs):
     # Now, and again once committed, as for the margin assignments.
     cache.delete(TIERS_CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(TIERS_CACHE_KEY))
-
-
-def customer_tier(user, tier_list, *, now=None):
-    """The tier in effect for a signed-in customer: the same answer as ``tiers.tier_for``.
-
-    One query whoever the customer is: one without a tier record yet is in
-    the entry tier of ``tier_list`` (the cached tiers), which ``tier_for``
-    would read from the database again.
-    """
-    now = now or timezone.now()
-    state = CustomerTier.objects.select_related("tier", "pinned_tier").filter(user_id=user.pk).first()
-    tier = state.effective_tier(now) if state is not None else None
-    return tier if tier is not None else tiers.qualifying_tier(tier_list, Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -125,7 +111,7 @@ class BonusDisplay:
         tier_list = program_tiers()
         if self.up_to:
             return tiers.top_tier(tier_list)
-        return customer_tier(self.user, tier_list, now=self.now)
+        return tiers.tier_for(self.user, now=self.now, tier_list=tier_list)
 
     @cached_property
     def program_url(self):

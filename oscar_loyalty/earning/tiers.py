@@ -39,15 +39,18 @@ def top_tier(tiers=None):
     return max(tiers, key=rank, default=None)
 
 
-def tier_for(user, *, now=None):
-    """The tier in effect for a customer (a pinned one wins); the entry tier for one without a record."""
+def tier_for(user, *, now=None, tier_list=None):
+    """The tier in effect for a customer (a pinned one wins); the entry tier for one without a record.
+
+    One query with ``tier_list`` (e.g. tiers cached for a page), two at most without.
+    """
     now = now or timezone.now()
     if user is None or not getattr(user, "is_authenticated", True):
         return None
     state = CustomerTier.objects.select_related("tier", "pinned_tier").filter(user_id=user_id_of(user)).first()
     if state is not None and state.effective_tier(now) is not None:
         return state.effective_tier(now)
-    return qualifying_tier(all_tiers(), Decimal(0))
+    return qualifying_tier(all_tiers() if tier_list is None else tier_list, Decimal(0))
 
 
 def purchase_volume(user_id, *, now):

@@ -40,10 +40,10 @@ class UK(strategy.UseFirstStockRecord, strategy.StockRequired, strategy.FixedRat
         pytest.param(lambda: expired_pin(), id="pin expired"),
     ],
 )
-def test_the_customers_tier_is_the_one_tier_for_gives(make_customer):
+def test_the_cached_tier_list_gives_the_same_tier_as_the_database(make_customer):
     user = make_customer()
 
-    assert display.customer_tier(user, display.program_tiers()) == tiers.tier_for(user)
+    assert tiers.tier_for(user, tier_list=display.program_tiers()) == tiers.tier_for(user)
 
 
 def expired_pin():
