@@ -27,7 +27,6 @@ from oscar_loyalty.earning.calculations import LineInput, order_accrual, upcomin
 from oscar_loyalty.settings import loyalty_settings
 
 Tier = get_model("oscar_loyalty", "Tier")
-CustomerTier = get_model("oscar_loyalty", "CustomerTier")
 Product = get_model("catalogue", "Product")
 Selector = get_class("partner.strategy", "Selector")
 
