@@ -26,11 +26,13 @@ venv: $(STAMP)
 demo-data: venv
 	$(MANAGE) migrate --noinput
 	$(MANAGE) loyalty_demo_data
+	$(MANAGE) loyalty_demo_pages
 	$(MANAGE) rebuild_index --noinput --verbosity 0
 
+# The demo syncs bonus balances with the reference accounting system it serves itself (/erp-service/).
 demo: demo-data
 	$(MANAGE) loyalty_demo_data --logins
-	$(MANAGE) runserver $(HOST):$(PORT)
+	ERP_SYNC_SOAP_URL=http://$(HOST):$(PORT)/erp-service/ws/loyalty.1cws $(MANAGE) runserver $(HOST):$(PORT)
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,6 +44,8 @@ benchmarks: venv
 	$(BIN)/python -m benchmarks.ledger_throughput
 	$(BIN)/python -m benchmarks.expiry_batch
 	$(BIN)/python -m benchmarks.listing_overhead
+	$(BIN)/python -m benchmarks.checkout_overhead
+	$(BIN)/python -m benchmarks.orders_export
 
 # Each app keeps its own catalogs (<app>/locale); the .mo files are committed
 # so that installs need no gettext.
@@ -56,4 +60,4 @@ messages: venv
 	done
 
 clean:
-	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/whoosh_index sandbox/media
+	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/whoosh_index sandbox/media sandbox/erp_service.sqlite3

@@ -27,6 +27,13 @@ class LoyaltyConfig(OscarConfig):
         self.bonus_entry_view = get_class("oscar_loyalty.customer.views", "BonusEntryView")
         self.notification_preferences_view = get_class("oscar_loyalty.customer.views", "NotificationPreferencesView")
 
+        from oscar_loyalty.checkout.promotions import policy
+
+        policy.connect()
+        self.secret_code_apply_view = get_class("oscar_loyalty.checkout.promotions.views", "SecretCodeApplyView")
+        self.secret_code_remove_view = get_class("oscar_loyalty.checkout.promotions.views", "SecretCodeRemoveView")
+        self.secret_code_issue_view = get_class("oscar_loyalty.checkout.promotions.views", "IssueSecretCodeView")
+
     def get_urls(self):
         urls = [
             path("my-bonuses/", login_required(self.bonuses_view.as_view()), name="bonuses"),
@@ -39,6 +46,14 @@ class LoyaltyConfig(OscarConfig):
                 "my-bonuses/notifications/",
                 login_required(self.notification_preferences_view.as_view()),
                 name="notification-preferences",
+            ),
+            path("secret-code/", self.secret_code_apply_view.as_view(), name="secret-code-apply"),
+            path("secret-code/remove/", self.secret_code_remove_view.as_view(), name="secret-code-remove"),
+            # Staff: issue a secret code for an order (linked from the dashboard's order page).
+            path(
+                "staff/orders/<str:number>/secret-code/",
+                self.secret_code_issue_view.as_view(),
+                name="secret-code-issue",
             ),
         ]
         return self.post_process_urls(urls)

@@ -13,6 +13,8 @@ from oscar_loyalty.abstract_models import (
     AbstractQualifyingPurchase,
     AbstractReservation,
     AbstractReversal,
+    AbstractSecretCode,
+    AbstractSecretCodeAttempt,
     AbstractTier,
     AbstractTierChange,
 )
@@ -116,3 +118,17 @@ if not is_model_registered("oscar_loyalty", "NotificationPreference"):
         pass
 
     __all__.append("NotificationPreference")
+
+if not is_model_registered("oscar_loyalty", "SecretCode"):
+
+    class SecretCode(AbstractSecretCode):
+        pass
+
+    __all__.append("SecretCode")
+
+if not is_model_registered("oscar_loyalty", "SecretCodeAttempt"):
+
+    class SecretCodeAttempt(AbstractSecretCodeAttempt):
+        pass
+
+    __all__.append("SecretCodeAttempt")

@@ -31,11 +31,26 @@ DEFAULTS = {
     "OFFERS_EARN": False,
     # The name of Oscar's payment source type for points paid at checkout.
     "POINTS_SOURCE_TYPE": "Bonus points",
+    # Codes of Oscar's payment event types that record a refund in the dashboard and give points back.
+    "REFUND_EVENT_TYPES": ("refund",),
     # --- Spending at checkout ---
     # What an order paid partly with points must still cost in money (0: points may pay it all).
     "MIN_TO_PAY": Decimal("1.00"),
     # Whether points may pay for shipping too, or only for the goods.
     "POINTS_PAY_SHIPPING": False,
+    # --- Promo codes and secret codes ---
+    # Whether an order may use points and an Oscar voucher (promo code) together; False: one or the other.
+    "COMBINE_WITH_VOUCHERS": True,
+    # Days a secret code stays valid unless staff choose otherwise, and the most they may choose.
+    "SECRET_CODE_DAYS": 7,
+    "SECRET_CODE_MAX_DAYS": 90,
+    # Failed secret code attempts allowed per signed-in user and per IP address in each throttle window.
+    "SECRET_CODE_ATTEMPTS_PER_USER": 5,
+    "SECRET_CODE_ATTEMPTS_PER_IP": 20,
+    "SECRET_CODE_THROTTLE_MINUTES": 15,
+    # Dotted path of a function(request) returning the staff user acting for the signed-in
+    # customer (an impersonation session), or None. The default understands django-hijack.
+    "ACTING_STAFF_RESOLVER": "oscar_loyalty.checkout.promotions.acting.hijacking_staff",
     # Tier qualification: purchase volume over this many days, or lifetime if None.
     "TIER_WINDOW_DAYS": None,
     # Whether the beat task may lower a tier whose volume fell below its threshold.
@@ -62,6 +77,10 @@ DEFAULTS = {
     "NOTICE_MAX_AGE_DAYS": 2,
     # Attempts at delivering one notification before it is marked failed.
     "NOTIFICATION_MAX_ATTEMPTS": 6,
+    # --- The ledger ---
+    # On PostgreSQL, run the hot ledger operations as the database functions the
+    # migrations create (one round trip each); False runs them in Python.
+    "DATABASE_FUNCTIONS": True,
 }
 
 

@@ -16,9 +16,15 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from oscar import INSTALLED_APPS as OSCAR_INSTALLED_APPS
 from oscar.defaults import *  # noqa: F401,F403
+from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION as OSCAR_DEFAULT_DASHBOARD_NAVIGATION
 from oscar.defaults import OSCAR_SEARCH_FACETS as OSCAR_DEFAULT_SEARCH_FACETS
 
+from erp_sync.exchange.nav import NAVIGATION_ENTRY as ERP_EXCHANGE_DASHBOARD_ENTRY
+from erp_sync.soap.nav import NAVIGATION_ENTRY as ERP_SYNC_DASHBOARD_ENTRY
+from erp_sync.tasks import BEAT_SCHEDULE as ERP_SYNC_BEAT_SCHEDULE
+from oscar_loyalty.dashboard.nav import LOYALTY_NAVIGATION
 from oscar_loyalty.tasks import BEAT_SCHEDULE as LOYALTY_BEAT_SCHEDULE
+from wagtail_pages.dashboard import NAVIGATION_ENTRY as LOYALTY_PAGES_DASHBOARD_ENTRY
 
 SANDBOX_DIR = Path(__file__).resolve().parent
 
@@ -39,6 +45,7 @@ DATABASES = {
 INSTALLED_APPS = [
     *[app for app in OSCAR_INSTALLED_APPS if app.startswith("django.")],
     "oscar_loyalty.apps.LoyaltyConfig",
+    "oscar_loyalty.dashboard.apps.LoyaltyDashboardConfig",
     "erp_sync.apps.ErpSyncConfig",
     *[app for app in OSCAR_INSTALLED_APPS if not app.startswith("django.")],
     "sorl.thumbnail",
@@ -46,6 +53,8 @@ INSTALLED_APPS = [
     "wagtail_pages.apps.WagtailPagesConfig",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    # "Translate" in the page editor: copies a page into the other language's tree.
+    "wagtail.contrib.simple_translation",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -149,7 +158,7 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {**LOYALTY_BEAT_SCHEDULE}
+CELERY_BEAT_SCHEDULE = {**LOYALTY_BEAT_SCHEDULE, **ERP_SYNC_BEAT_SCHEDULE}
 
 # Oscar
 OSCAR_SHOP_NAME = _("Velo Loyalty demo")
@@ -185,3 +194,33 @@ WAGTAILSEARCH_BACKENDS = {
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "rtf", "txt", "xlsx"]
 # Wagtail's page editor can post more fields than Django allows by default.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# One page tree per language, served at the same URLs in the visitor's language.
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+
+# The program's landing page (``make demo`` creates it): where "up to N bonuses" links to.
+OSCAR_LOYALTY_PROGRAM_URL = "/loyalty/"
+
+# Bonus balances over SOAP. The demo syncs with the reference accounting system
+# in sandbox/erp_service, served by the demo itself at /erp-service/; in
+# production these point at the 1C base's published web service.
+ERP_SYNC_SOAP_URL = os.environ.get("ERP_SYNC_SOAP_URL", "http://127.0.0.1:8000/erp-service/ws/loyalty.1cws")
+ERP_SYNC_SOAP_USERNAME = ERP_SERVICE_USERNAME = "erp"
+ERP_SYNC_SOAP_PASSWORD = ERP_SERVICE_PASSWORD = "erp"
+ERP_SYNC_SOAP_TIMEOUT = 10
+# The reference accounting system's own books.
+ERP_SERVICE_DB_PATH = os.environ.get("ERP_SERVICE_DB_PATH", SANDBOX_DIR / "erp_service.sqlite3")
+
+# Oscar's dashboard, plus: the loyalty section (KPIs, points accounts, program
+# settings); the program's pages in Wagtail; the accounting system (movements on
+# their way, reconciliation); and the log of the 1C exchange.
+OSCAR_DASHBOARD_NAVIGATION = [
+    *OSCAR_DEFAULT_DASHBOARD_NAVIGATION,
+    LOYALTY_NAVIGATION,
+    LOYALTY_PAGES_DASHBOARD_ENTRY,
+    ERP_SYNC_DASHBOARD_ENTRY,
+    ERP_EXCHANGE_DASHBOARD_ENTRY,
+]
+# The CommerceML exchange the accounting system calls at /erp/exchange/: only this
+# user (with the "exchange_orders" permission; see the demo data) gets in.
+ERP_SYNC_EXCHANGE_USERNAME = "exchange"

@@ -10,6 +10,9 @@ from pathlib import Path
 import dj_database_url
 from oscar import INSTALLED_APPS as OSCAR_INSTALLED_APPS
 from oscar.defaults import *  # noqa: F401,F403
+from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION as OSCAR_DEFAULT_DASHBOARD_NAVIGATION
+
+from oscar_loyalty.dashboard.nav import LOYALTY_NAVIGATION
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -36,9 +39,21 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 INSTALLED_APPS = [
     *[app for app in OSCAR_INSTALLED_APPS if app.startswith("django.")],
     "oscar_loyalty.apps.LoyaltyConfig",
+    "oscar_loyalty.dashboard.apps.LoyaltyDashboardConfig",
     "erp_sync.apps.ErpSyncConfig",
     *[app for app in OSCAR_INSTALLED_APPS if not app.startswith("django.")],
     "sorl.thumbnail",
+    # The program's public pages, and the parts of Wagtail they need.
+    "wagtail_pages.apps.WagtailPagesConfig",
+    "wagtail.snippets",
+    "wagtail.users",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
 ]
 
 MIDDLEWARE = [
@@ -112,3 +127,13 @@ OSCAR_ORDER_STATUS_PIPELINE = {
     "Returned": (),
 }
 OSCAR_LINE_STATUS_PIPELINE = OSCAR_ORDER_STATUS_PIPELINE
+
+# Wagtail: the program pages in English and Russian, one tree per language.
+WAGTAIL_SITE_NAME = "Loyalty tests"
+WAGTAILADMIN_BASE_URL = "http://testserver"
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = [("en", "English"), ("ru", "Russian")]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+
+# The loyalty section of the dashboard menu.
+OSCAR_DASHBOARD_NAVIGATION = [*OSCAR_DEFAULT_DASHBOARD_NAVIGATION, LOYALTY_NAVIGATION]

@@ -20,6 +20,13 @@ JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 Reservation = get_model("oscar_loyalty", "Reservation")
 
 
+@pytest.fixture(autouse=True, params=["database functions", "python"])
+def ledger_path(request, settings):
+    """Every test runs on both paths of the hot operations."""
+    settings.OSCAR_LOYALTY_DATABASE_FUNCTIONS = request.param == "database functions"
+    return request.param
+
+
 def run_in_threads(count, target):
     """Run ``target(i)`` in ``count`` threads released at the same moment; return results or exceptions."""
     barrier = threading.Barrier(count)

@@ -37,9 +37,10 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_classes, get_model
 
 from oscar_loyalty import ledger
-from oscar_loyalty.checkout.calculations import max_points_for_order, points_value
+from oscar_loyalty.checkout.calculations import points_cap, points_value
 from oscar_loyalty.checkout.forms import PointsForm
-from oscar_loyalty.earning import display, margins, tiers
+from oscar_loyalty.checkout.payment_types import payment_event_type_id, points_source_type_id
+from oscar_loyalty.earning import display, margins
 from oscar_loyalty.earning.calculations import LineInput, order_accrual
 from oscar_loyalty.settings import loyalty_settings
 
@@ -47,7 +48,7 @@ RedirectRequired, UnableToTakePayment = get_classes("payment.exceptions", ["Redi
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 Basket = get_model("basket", "Basket")
 Source = get_model("payment", "Source")
-SourceType = get_model("payment", "SourceType")
+PaymentEvent = get_model("order", "PaymentEvent")
 Reservation = get_model("oscar_loyalty", "Reservation")
 
 logger = logging.getLogger("oscar_loyalty.checkout")
@@ -76,6 +77,9 @@ class PointsPaymentMixin:
     _points_captured = False
     _points_redirected = False
     _points_shipping_charge = None
+    _points_balance = None
+    _points_claimed_basket = None
+    _points_events = ()
 
     # --- The customer's choice -------------------------------------------------
 
@@ -86,7 +90,7 @@ class PointsPaymentMixin:
         """The points chosen on the payment step (0 if none): stored in the checkout session."""
         value = self.checkout_session._get(SESSION_NAMESPACE, SESSION_POINTS, 0)
         try:
-            return int(value or 0)
+            return max(int(value or 0), 0)
         except (TypeError, ValueError):
             return 0
 
@@ -94,13 +98,15 @@ class PointsPaymentMixin:
         self.checkout_session._set(SESSION_NAMESPACE, SESSION_POINTS, int(points))
 
     def get_points_limits(self, order_total, shipping_charge):
-        """``(available, max_points)`` for this order, read from the ledger and the customer's tier now."""
-        user = self.request.user
-        balance = ledger.get_balance(user)
-        available = 0 if balance.blocked else balance.available
+        """``(available, max_points)`` for this order, from the customer's balance and tier."""
+        balance = self.get_points_balance()
+        available = 0 if balance.blocked else max(balance.available, 0)
+        return available, min(available, self.get_points_cap(order_total, shipping_charge))
+
+    def get_points_cap(self, order_total, shipping_charge):
+        """The most points this order allows at the customer's tier, whatever their balance."""
         tier = self.get_points_tier()
-        max_points = max_points_for_order(
-            available,
+        return points_cap(
             _amount(order_total),
             _amount(shipping_charge),
             tier.max_share_percent if tier is not None else None,
@@ -108,13 +114,16 @@ class PointsPaymentMixin:
             min_to_pay=loyalty_settings.MIN_TO_PAY,
             shipping_payable=loyalty_settings.POINTS_PAY_SHIPPING,
         )
-        return available, max_points
+
+    def get_points_balance(self):
+        """The customer's balance, read once per request (the pages show it; the ledger re-checks it)."""
+        if self._points_balance is None:
+            self._points_balance = ledger.get_balance(self.request.user)
+        return self._points_balance
 
     def get_points_tier(self):
-        """The customer's tier, read once per request."""
-        if not hasattr(self, "_points_tier"):
-            self._points_tier = tiers.tier_for(self.request.user)
-        return self._points_tier
+        """The customer's tier: the one the request's bonus display uses, read once, with the cached tiers."""
+        return display.for_request(self.request).tier
 
     def get_points_form(self, available, max_points, data=None):
         initial = {"points": self.get_chosen_points() or ""}
@@ -191,7 +200,9 @@ class PointsPaymentMixin:
         self._points_reservation = None
         self._points_captured = False
         self._points_redirected = False
+        self._points_events = []
         self._points_shipping_charge = kwargs.get("shipping_charge")
+        self._points_claimed_basket = None
         basket = kwargs.get("basket")
         if basket is not None and not self.claim_basket(basket):
             return self.handle_basket_already_submitted()
@@ -213,7 +224,13 @@ class PointsPaymentMixin:
         claimed = Basket._default_manager.filter(pk=basket.pk, status=Basket.OPEN).update(status=Basket.FROZEN)
         if claimed:
             basket.status = Basket.FROZEN
+            self._points_claimed_basket = basket.pk
         return bool(claimed)
+
+    def freeze_basket(self, basket):
+        # The claim froze it in the database already: Oscar's save would write the same again.
+        if basket.pk is None or basket.pk != self._points_claimed_basket:
+            super().freeze_basket(basket)
 
     def handle_basket_already_submitted(self):
         messages.info(self.request, _("Your order is already being placed."))
@@ -238,36 +255,52 @@ class PointsPaymentMixin:
         return points_value(self._points_reservation.points, loyalty_settings.POINT_VALUE)
 
     def reserve_points(self, order_number, total, points):
-        """Re-check ``points`` against the live balance and limits, reserve them and record the payment."""
+        """Re-check ``points`` against the order's limits, reserve them and record the payment.
+
+        The balance is not read here: the ledger checks it under the
+        account's lock as it reserves, and refuses what is not there.
+        """
         shipping_charge = self._points_shipping_charge
         if shipping_charge is None:
             shipping_charge = self.build_submission()["shipping_charge"]
-        available, max_points = self.get_points_limits(total, shipping_charge)
-        if points > available:
-            raise UnableToTakePayment(
-                _("You have only %(available)s points available. Please choose the points to use again.")
-                % {"available": available}
-            )
-        if points > max_points:
+        cap = self.get_points_cap(total, shipping_charge)
+        if points > cap:
             raise UnableToTakePayment(
                 _("You can use at most %(max)s points on this order. Please choose the points to use again.")
-                % {"max": max_points}
+                % {"max": cap}
             )
         reservation = self._reserve(order_number, points)
         self._points_reservation = reservation
         money = points_value(points, loyalty_settings.POINT_VALUE)
-        source_type, _created = SourceType.objects.get_or_create(name=loyalty_settings.POINTS_SOURCE_TYPE)
         self.add_payment_source(
             Source(
-                source_type=source_type,
+                source_type_id=points_source_type_id(),
                 currency=total.currency,
                 amount_allocated=money,
                 amount_debited=money,
                 reference=reservation.key,
             )
         )
-        self.add_payment_event(self.points_event_type, money, reference=reservation.key)
+        self.add_points_payment_event(money, reference=reservation.key)
         return reservation
+
+    def add_points_payment_event(self, amount, reference):
+        """Record the points payment as an event of the whole order (Oscar's dashboard lists it).
+
+        Oscar's ``add_payment_event`` ties an event to every line, a query
+        per line; points pay the order as a whole, like an order-level
+        payment event entered in the dashboard.
+        """
+        event = PaymentEvent(
+            event_type_id=payment_event_type_id(self.points_event_type), amount=amount, reference=reference
+        )
+        self._points_events = [*self._points_events, event]
+
+    def save_payment_events(self, order):
+        for event in self._points_events:
+            event.order = order
+            event.save()
+        super().save_payment_events(order)
 
     def _reserve(self, order_number, points):
         user = self.request.user
@@ -277,8 +310,11 @@ class PointsPaymentMixin:
                 reservation = ledger.reserve(user, points, key=key, order_number=order_number)
             except ledger.IdempotencyConflict:
                 # An earlier attempt at this order chose another amount: it is
-                # not coming back, so its points should not stay held.
-                self._release_quietly(Reservation.objects.filter(key=key).first(), _("Checkout retried"))
+                # not coming back, so its points should not stay held. Only
+                # this customer's own: a key another account holds (a shop's
+                # order numbers repeating) is never this checkout's to release.
+                earlier = Reservation.objects.filter(key=key, account__user_id=user.pk).first()
+                self._release_quietly(earlier, _("Checkout retried"))
                 continue
             except ledger.InsufficientPoints as exc:
                 raise UnableToTakePayment(
@@ -299,6 +335,8 @@ class PointsPaymentMixin:
         raise UnableToTakePayment(_("The points could not be reserved. Please try again later."))
 
     def place_order(self, *args, **kwargs):
+        if self._points_reservation is None:
+            return super().place_order(*args, **kwargs)
         # The order and the capture of its points commit together.
         with transaction.atomic():
             order = super().place_order(*args, **kwargs)

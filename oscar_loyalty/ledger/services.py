@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_loyalty import signals
+from oscar_loyalty.ledger import database
 from oscar_loyalty.ledger.calculations import (
     LotView,
     allocate,
@@ -41,7 +42,6 @@ from oscar_loyalty.ledger.calculations import (
 from oscar_loyalty.ledger.exceptions import (
     AccountBlocked,
     IdempotencyConflict,
-    InsufficientPoints,
     InvalidAmount,
     InvalidOperation,
     LoyaltyError,
@@ -71,6 +71,9 @@ def _replay_on_collision(operation):
     waited, the first run either collides on the key's unique index or is
     refused on the stale state (say, for insufficient points); in both cases
     a fresh look finds the key, and the second run replays the first result.
+
+    The database functions look the key up after the lock is granted, in a
+    fresh snapshot, so on that path only the unique index can intervene.
     """
 
     @functools.wraps(operation)
@@ -80,7 +83,7 @@ def _replay_on_collision(operation):
         except IntegrityError:
             return operation(*args, **kwargs)
         except LoyaltyError:
-            if JournalEntry.objects.filter(key=kwargs.get("key")).exists():
+            if not database.enabled() and JournalEntry.objects.filter(key=kwargs.get("key")).exists():
                 return operation(*args, **kwargs)
             raise
 
@@ -97,12 +100,28 @@ def get_balance(user, *, now=None):
     an account.
     """
     now = now or timezone.now()
-    try:
-        account = Account.objects.get(user_id=user_id_of(user))
-    except Account.DoesNotExist:
-        return balance_as_of(available=0, pending=0, reserved=0, debt=0, blocked=False, lots=(), now=now, soon_days=0)
+    user_id = user_id_of(user)
     soon_days = loyalty_settings.EXPIRING_SOON_DAYS
     horizon = now + timedelta(days=soon_days)
+    if database.enabled():
+        row = database.balance_rows(user_id, horizon)
+        if row is None:
+            return _no_balance(now)
+        available, pending, reserved, debt, status, lots = row
+        return balance_as_of(
+            available=available,
+            pending=pending,
+            reserved=reserved,
+            debt=debt,
+            blocked=status == Account.BLOCKED,
+            lots=[LotView(*lot) for lot in lots],
+            now=now,
+            soon_days=soon_days,
+        )
+    try:
+        account = Account.objects.get(user_id=user_id)
+    except Account.DoesNotExist:
+        return _no_balance(now)
     lots = ()
     # next_event_at is never later than the first lot event: with nothing
     # pending and no event before the horizon, no lot needs a look.
@@ -126,6 +145,10 @@ def get_balance(user, *, now=None):
         now=now,
         soon_days=soon_days,
     )
+
+
+def _no_balance(now):
+    return balance_as_of(available=0, pending=0, reserved=0, debt=0, blocked=False, lots=(), now=now, soon_days=0)
 
 
 # --- Crediting --------------------------------------------------------------
@@ -178,6 +201,28 @@ def accrue(
         expires=expires_in_days,
         origin=origin,
     )
+    available_at = now + timedelta(days=hold_days)
+    expires_at = now + timedelta(days=expires_in_days)
+    if database.enabled():
+        lot, replayed = _in_database(
+            database.accrue,
+            user_id,
+            points,
+            key=key,
+            fingerprint=fp,
+            reason=clip(reason),
+            order_number=order_number,
+            order_line=str(order_line or ""),
+            origin=origin,
+            available_at=available_at,
+            expires_at=expires_at,
+            actor_id=actor_user.pk if actor_user is not None else None,
+            actor_name=actor_name,
+            now=now,
+        )
+        if not replayed:
+            _send_on_commit(signals.points_accrued, lot=lot)
+        return lot
     with transaction.atomic():
         account, replayed = _lock_for_operation(user_id, key, fp)
         if replayed is not None:
@@ -189,8 +234,8 @@ def accrue(
             account,
             points,
             origin=origin,
-            available_at=now + timedelta(days=hold_days),
-            expires_at=now + timedelta(days=expires_in_days),
+            available_at=available_at,
+            expires_at=expires_at,
             order_number=order_number,
             order_line=str(order_line or ""),
             now=now,
@@ -309,6 +354,15 @@ def reserve(user, points, *, key, order_number, now=None):
 def capture(reservation, *, now=None):
     """Spend a held reservation (the order now exists). Capturing twice is harmless."""
     now = now or timezone.now()
+    if database.enabled():
+        reservation_id = reservation.pk if isinstance(reservation, Reservation) else reservation
+        captured, replayed = database.capture(reservation_id, now=now)
+        if isinstance(reservation, Reservation):
+            reservation.status, reservation.captured_at = captured.status, captured.captured_at
+            captured = reservation
+        if not replayed:
+            _send_on_commit(signals.points_captured, reservation=captured)
+        return captured
     with transaction.atomic():
         account, reservation = _lock_reservation(reservation, fresh=False)
         # Under the account's lock: claim the reservation if it is still held.
@@ -339,6 +393,27 @@ def _spend(operation, user, points, *, key, order_number, now):
     user_id = user_id_of(user)
     now = now or timezone.now()
     fp = fingerprint(operation, user=user_id, points=points, order=order_number)
+    if database.enabled():
+        try:
+            reservation, replayed = database.spend(
+                user_id,
+                points,
+                key=key,
+                fingerprint=fp,
+                order_number=order_number,
+                capture=operation == "redeem",
+                expires_at=now + timedelta(minutes=loyalty_settings.RESERVATION_TIMEOUT_MINUTES),
+                now=now,
+            )
+        except database.NoAccount:
+            # Nothing to spend; and a refused operation leaves no account behind.
+            if not get_user_model().objects.filter(pk=user_id).exists():
+                raise UnknownCustomer() from None
+            raise database.insufficient_points(0, points) from None
+        if not replayed:
+            signal = signals.points_captured if operation == "redeem" else signals.points_reserved
+            _send_on_commit(signal, reservation=reservation)
+        return reservation
     with transaction.atomic():
         account, replayed = _lock_for_operation(user_id, key, fp)
         if replayed is not None:
@@ -592,6 +667,17 @@ def set_blocked(user, blocked):
 # --- Internals: locking and idempotency ---------------------------------------
 
 
+def _in_database(function, user_id, *args, **kwargs):
+    """Run a database function for the customer, creating their account first if they have none."""
+    try:
+        return function(user_id, *args, **kwargs)
+    except database.NoAccount:
+        pass
+    with transaction.atomic():  # the new account is written with the operation, or not at all
+        _lock_account(user_id)
+        return function(user_id, *args, **kwargs)
+
+
 def _lock_account(user_id):
     """The customer's account row, locked; created on first use."""
     try:
@@ -771,12 +857,7 @@ def _credit_lot(account, points, *, origin, available_at, expires_at, order_numb
 def _take_available(account, points, now):
     """Take ``points`` from the account's available lots, soonest-expiring first."""
     if points > account.available:
-        raise InsufficientPoints(
-            _("Only %(available)s points are available, %(requested)s were asked for.")
-            % {"available": account.available, "requested": points},
-            available=account.available,
-            requested=points,
-        )
+        raise database.insufficient_points(account.available, points)
     lots = Lot.objects.filter(account=account, status=Lot.ACTIVE, remaining__gt=0, expires_at__gt=now).order_by(
         "expires_at", "pk"
     )

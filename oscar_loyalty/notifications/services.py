@@ -74,7 +74,7 @@ def notify(user, event, *, key, context=None, occurred_at=None, now=None):
     """
     user_id = getattr(user, "pk", user)
     now = now or timezone.now()
-    if occurred_at is not None and occurred_at < _oldest_news(now):
+    if not shop_channels() or (occurred_at is not None and occurred_at < _oldest_news(now)):
         return []
     preference = NotificationPreference.objects.filter(user_id=user_id).first()
     rows, queued = [], []
@@ -107,6 +107,8 @@ def notify_welcome(user):
 
 def notify_accrued(lot):
     """Points credited as ``lot``: how many, for what, and from when they can be spent."""
+    if not shop_channels():
+        return []
     user_id = lot.account.user_id
     if user_id is None:
         return []

@@ -59,7 +59,14 @@ def test_max_points_for_order(available, total, shipping, share, value, min_to_p
 
 @pytest.mark.parametrize(
     ("points", "value", "expected"),
-    [(0, "1.00", "0.00"), (150, "1.00", "150.00"), (7, "0.10", "0.70"), (3, "0.333", "1.00")],
+    [
+        (0, "1.00", "0.00"),
+        (150, "1.00", "150.00"),
+        (7, "0.10", "0.70"),
+        (3, "0.333", "1.00"),
+        # More digits than Decimal's default precision (a corrupt session) still convert exactly.
+        (10**30, "1.00", f"{10**30}.00"),
+    ],
 )
 def test_points_value(points, value, expected):
     assert points_value(points, D(value)) == D(expected)

@@ -5,6 +5,10 @@ again once per write, with that write failing, and every ledger row must be
 exactly as before. The ledger under test is busy on purpose: lots have
 matured and expired unsettled, a reservation has gone stale, and a customer
 owes debt, so every operation takes its longest path.
+
+These tests watch the Python path's statements one by one, so they run it on
+every database; ``test_database_functions`` does the same for the database
+functions on PostgreSQL.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -20,6 +24,11 @@ from tests.factories import UserFactory
 from tests.ledger.snapshots import ledger_rows
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _python_path(settings):
+    settings.OSCAR_LOYALTY_DATABASE_FUNCTIONS = False
 
 START = datetime(2024, 2, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(days=30)

@@ -8,6 +8,7 @@ balance a customer sees must be what their lots and reservations actually
 hold at that moment.
 """
 
+import os
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.test.utils import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, precondition, rule
@@ -470,3 +472,23 @@ LedgerMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestLedger = pytest.mark.django_db(LedgerMachine.TestCase)
+
+
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    # On PostgreSQL the hot operations run as database functions; the same
+    # machine also drives the Python path they replace.
+
+    class PythonPathMachine(LedgerMachine):
+        def __init__(self):
+            self._python_path = override_settings(OSCAR_LOYALTY_DATABASE_FUNCTIONS=False)
+            self._python_path.enable()
+            super().__init__()
+
+        def teardown(self):
+            try:
+                super().teardown()
+            finally:
+                self._python_path.disable()
+
+    PythonPathMachine.TestCase.settings = LedgerMachine.TestCase.settings
+    TestLedgerPythonPath = pytest.mark.django_db(PythonPathMachine.TestCase)

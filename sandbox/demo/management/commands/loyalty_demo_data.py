@@ -31,7 +31,7 @@ from oscar_loyalty.earning import margins, services, tiers
 from oscar_loyalty.earning.calculations import upcoming_points
 from oscar_loyalty.ledger import activate_matured_lots, adjust, capture, expire_lots, get_balance, reserve
 from oscar_loyalty.settings import loyalty_settings
-from sandbox.demo import data
+from sandbox.demo import data, history
 
 Basket = get_model("basket", "Basket")
 Country = get_model("address", "Country")
@@ -48,6 +48,8 @@ Source = get_model("payment", "Source")
 SourceType = get_model("payment", "SourceType")
 MarginGroup = get_model("oscar_loyalty", "MarginGroup")
 MarginGroupAssignment = get_model("oscar_loyalty", "MarginGroupAssignment")
+ProductAttribute = get_model("catalogue", "ProductAttribute")
+ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
 
 OrderCreator = get_class("order.utils", "OrderCreator")
 OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
@@ -56,6 +58,10 @@ Selector = get_class("partner.strategy", "Selector")
 Free = get_class("shipping.methods", "Free")
 
 SHOP_URL = "http://127.0.0.1:8000"
+
+# The accounting system's login for the CommerceML exchange (ERP_SYNC_EXCHANGE_USERNAME).
+EXCHANGE_USERNAME = "exchange"
+EXCHANGE_PASSWORD = "exchange-demo"
 
 
 class Command(BaseCommand):
@@ -78,6 +84,8 @@ class Command(BaseCommand):
         products = self.create_catalogue()
         self.assign_margin_groups(products)
         admin = self.create_admin()
+        self.create_exchange_user()
+        self.mark_erp_products(products)
         customers = {spec.email: self.create_customer(spec, country) for spec in data.CUSTOMERS}
         specs = {spec.email: spec for spec in data.CUSTOMERS}
         orders = {
@@ -85,6 +93,9 @@ class Command(BaseCommand):
             for spec in data.ORDERS
         }
         self.record_points(customers, orders, admin, now)
+        # A year of members and guests behind the loyalty dashboard's KPIs and charts.
+        history_orders = history.load(self, country, products, admin, now)
+        history.create_loyalty_staff()
         self.stdout.write(
             self.style.SUCCESS(
                 _(
@@ -94,8 +105,8 @@ class Command(BaseCommand):
                 % {
                     "products": len(products),
                     "categories": Category.objects.count(),
-                    "customers": len(customers),
-                    "orders": len(orders),
+                    "customers": len(customers) + history.MEMBERS,
+                    "orders": len(orders) + len(history_orders),
                 }
             )
         )
@@ -192,6 +203,30 @@ class Command(BaseCommand):
         admin.set_password(data.ADMIN_PASSWORD)
         admin.save()
         return admin
+
+    def create_exchange_user(self):
+        """The accounting system's exchange login: nothing but the exchange permission."""
+        from django.contrib.auth.models import Permission
+
+        user, _created = get_user_model().objects.get_or_create(username=EXCHANGE_USERNAME)
+        user.is_staff = user.is_superuser = False
+        user.is_active = True
+        user.set_password(EXCHANGE_PASSWORD)
+        user.save()
+        permission = Permission.objects.get(codename="exchange_orders", content_type__app_label="erp_sync")
+        user.user_permissions.add(permission)
+        return user
+
+    def mark_erp_products(self, products):
+        """Every other product came from the accounting system's catalogue: its id there goes out with orders."""
+        for upc in sorted(products)[::2]:
+            product = products[upc]
+            attribute, _created = ProductAttribute.objects.get_or_create(
+                product_class=product.product_class, code="erp_id", defaults={"name": "ERP id", "type": "text"}
+            )
+            ProductAttributeValue.objects.update_or_create(
+                product=product, attribute=attribute, defaults={"value_text": f"1c-{upc}"}
+            )
 
     def create_customer(self, spec, country):
         user, _created = get_user_model().objects.get_or_create(username=spec.username)
@@ -383,6 +418,26 @@ class Command(BaseCommand):
         write(
             _("  username %(username)s, e-mail %(email)s, password %(password)s")
             % {"username": data.ADMIN_USERNAME, "email": data.ADMIN_EMAIL, "password": data.ADMIN_PASSWORD}
+        )
+        write(
+            _(
+                "Loyalty dashboard %(url)s/dashboard/loyalty/: manager %(manager)s (adjustments, settings), "
+                "marketer %(marketer)s (KPIs only), password %(password)s"
+            )
+            % {
+                "url": SHOP_URL,
+                "manager": history.MANAGER_USERNAME,
+                "marketer": history.MARKETER_USERNAME,
+                "password": history.STAFF_PASSWORD,
+            }
+        )
+        write(
+            _(
+                "Accounting system (1C) exchange at %(url)s/erp/exchange/: user %(username)s, password %(password)s "
+                "(try: python -m erp_sync.client --url %(url)s/erp/exchange/ --user %(username)s "
+                "--password %(password)s --paid)"
+            )
+            % {"url": SHOP_URL, "username": EXCHANGE_USERNAME, "password": EXCHANGE_PASSWORD}
         )
         write("")
         write(_("Customers (sign in at %(url)s/accounts/login/ with the e-mail address):") % {"url": SHOP_URL})

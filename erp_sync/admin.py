@@ -1,0 +1,95 @@
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from oscar.core.loading import get_model
+
+OutboxMessage = get_model("erp_sync", "OutboxMessage")
+ErpChange = get_model("erp_sync", "ErpChange")
+ReconciliationRun = get_model("erp_sync", "ReconciliationRun")
+
+# --- Bonus balances over SOAP ---------------------------------------------------
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: rows come from the journal's trigger and leave by delivery; staff may only retry."""
+
+    list_display = (
+        "key",
+        "customer_id",
+        "kind",
+        "points",
+        "order_number",
+        "created_at",
+        "status",
+        "attempts",
+        "last_error",
+    )
+    list_filter = ("status", "kind")
+    search_fields = ("key", "order_number", "=customer_id")
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected parked movements again"))
+    def retry(self, request, queryset):
+        from erp_sync.outbox import retry_parked
+        from erp_sync.tasks import deliver_outbox_task
+
+        accounts = retry_parked(queryset)
+
+        def kick():
+            for account_id in accounts:
+                deliver_outbox_task.delay(account_id)
+
+        transaction.on_commit(kick)
+        self.message_user(
+            request,
+            ngettext(
+                "Movements of %(count)d customer will be sent again.",
+                "Movements of %(count)d customers will be sent again.",
+                len(accounts),
+            )
+            % {"count": len(accounts)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ErpChange)
+class ErpChangeAdmin(admin.ModelAdmin):
+    list_display = ("kind", "erp_id", "customer", "points", "tier", "accountant", "state", "error", "received_at")
+    list_filter = ("kind", "state")
+    search_fields = ("erp_id", "customer")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "finished_at", "started_by", "error")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- CommerceML exchange (registers its models) ------------------------------------
+
+from erp_sync.exchange import admin as exchange_admin  # noqa: E402, F401

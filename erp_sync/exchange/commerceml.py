@@ -1,0 +1,563 @@
+"""CommerceML 2.x, pure: bytes in, dataclasses out, and back. No Django models here.
+
+Reading is streaming (``iterparse``) and hardened: no DTD, no entities, no
+network, no huge trees; the encoding a file declares must be the one it is
+written in. Elements are matched by local name, so files with and without
+``xmlns="urn:1C.ru:commerceml_2"`` read alike.
+"""
+
+import codecs
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from xml.sax.saxutils import escape, quoteattr
+
+from django.utils.translation import gettext as _
+from lxml import etree
+
+NAMESPACE = "urn:1C.ru:commerceml_2"
+ROOT = "КоммерческаяИнформация"
+DELIVERY_ID = "ORDER_DELIVERY"
+ORDER_OPERATION = "Заказ товара"
+SELLER_ROLE = "Продавец"
+SUPPORTED_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "windows-1251": "cp1251", "cp1251": "cp1251"}
+
+TRUE_WORDS = {"true", "1", "да", "истина", "yes"}
+FALSE_WORDS = {"false", "0", "нет", "ложь", "no", ""}
+
+_DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+class CommerceMLError(Exception):
+    """The file cannot be read at all (not XML, lying encoding, a DTD, truncated)."""
+
+
+class DocumentError(Exception):
+    """One document cannot be applied (a bad amount or date); the others can."""
+
+
+# --- Reading ------------------------------------------------------------------
+
+
+@dataclass
+class ErpLine:
+    product_id: str
+    name: str
+    price: Decimal | None
+    quantity: Decimal | None
+    amount: Decimal | None
+
+    @property
+    def is_delivery(self):
+        return self.product_id == DELIVERY_ID
+
+
+@dataclass
+class ErpDocument:
+    """An order document as the accounting system sends it back."""
+
+    position: int
+    document_id: str = ""
+    number: str = ""
+    operation: str = ""
+    role: str = ""
+    version: str = ""
+    erp_number: str = ""
+    erp_date: datetime.datetime | None = None
+    deletion_mark: bool = False
+    posted: bool = False
+    cancelled: bool = False
+    total: Decimal | None = None
+    payment_number: str = ""
+    paid_at: datetime.datetime | None = None
+    shipment_number: str = ""
+    shipped_at: datetime.datetime | None = None
+    status: str = ""
+    lines: list = field(default_factory=list)
+    requisites: dict = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def is_order(self):
+        return (not self.operation or self.operation == ORDER_OPERATION) and (not self.role or self.role == SELLER_ROLE)
+
+    @property
+    def goods_total(self):
+        goods = [line.amount for line in self.lines if not line.is_delivery]
+        return sum(goods, Decimal("0.00")) if goods else None
+
+
+def declared_encoding(head):
+    """The encoding ``head`` (the file's first bytes) declares; a BOM means UTF-8; none means UTF-8."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", True
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CommerceMLError(_("UTF-16 files are not accepted: send UTF-8 or windows-1251."))
+    match = _DECLARATION.match(head.lstrip())
+    name = match.group(1).decode("ascii").lower() if match else "utf-8"
+    if name not in SUPPORTED_ENCODINGS:
+        raise CommerceMLError(_("Unsupported encoding %(encoding)s: send UTF-8 or windows-1251.") % {"encoding": name})
+    return SUPPORTED_ENCODINGS[name], False
+
+
+def check_encoding(path, *, chunk_size=1024 * 1024):
+    """Refuse a file whose bytes are not in the encoding it declares.
+
+    A windows-1251 declaration over UTF-8 text is the usual lie (a tool
+    re-encoded the file and kept the header): Cyrillic in UTF-8 is valid
+    windows-1251 byte-wise, so it is recognised by being valid UTF-8 with
+    multi-byte sequences, which real windows-1251 text practically never is.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(200)
+        encoding, _bom = declared_encoding(head)
+        handle.seek(0)
+        strict = codecs.getincrementaldecoder(encoding)("strict")
+        utf8 = codecs.getincrementaldecoder("utf-8")("strict") if encoding != "utf-8" else None
+        utf8_valid, multibyte = True, False
+        label = "windows-1251" if encoding == "cp1251" else encoding
+        lie = _("The file declares %(encoding)s but is written in UTF-8.") % {"encoding": label}
+        while chunk := handle.read(chunk_size):
+            if utf8 is not None and utf8_valid:
+                try:
+                    utf8.decode(chunk)
+                    multibyte = multibyte or any(byte >= 0x80 for byte in chunk)
+                except UnicodeDecodeError:
+                    utf8_valid = False
+            try:
+                strict.decode(chunk)
+            except UnicodeDecodeError as error:
+                if utf8 is not None and utf8_valid and multibyte:
+                    raise CommerceMLError(lie) from error
+                raise CommerceMLError(
+                    _("The file declares %(encoding)s but is not written in it (byte %(position)s).")
+                    % {"encoding": label, "position": error.start}
+                ) from error
+        try:
+            strict.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            raise CommerceMLError(_("The file ends in the middle of a character.")) from error
+        if utf8 is not None and utf8_valid and multibyte:
+            raise CommerceMLError(lie)
+    return encoding
+
+
+def _parser_options():
+    return {
+        "resolve_entities": False,
+        "no_network": True,
+        "load_dtd": False,
+        "huge_tree": False,
+        "dtd_validation": False,
+        "remove_comments": True,
+        "remove_pis": True,
+    }
+
+
+def _local(tag):
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def iter_document_elements(path):
+    """Yield each ``Документ`` element of the file, cleared after use (memory stays flat).
+
+    Raises ``CommerceMLError`` on a DTD, an entity, a wrong root or broken XML.
+    """
+    with open(path, "rb") as handle:
+        yield from _iter_document_elements(handle)
+
+
+def _iter_document_elements(handle):
+    context = etree.iterparse(handle, events=("start", "end"), **_parser_options())
+    depth = 0
+    root_checked = False
+    try:
+        for event, element in context:
+            if event == "start":
+                if not root_checked:
+                    root_checked = True
+                    docinfo = element.getroottree().docinfo
+                    if docinfo.doctype or docinfo.internalDTD is not None:
+                        raise CommerceMLError(_("Files with a DTD (DOCTYPE) are not accepted."))
+                    if _local(element.tag) != ROOT:
+                        raise CommerceMLError(
+                            _("The root element must be %(root)s, not %(tag)s.")
+                            % {"root": ROOT, "tag": _local(element.tag)}
+                        )
+                if _local(element.tag) == "Документ":
+                    depth += 1
+                continue
+            if isinstance(element, etree._Entity) or element.tag is etree.Entity:
+                raise CommerceMLError(_("Files with entities are not accepted."))
+            if _local(element.tag) == "Документ":
+                depth -= 1
+                if depth == 0:
+                    yield element
+                    element.clear(keep_tail=False)
+                    parent = element.getparent()
+                    while parent is not None and element.getprevious() is not None:
+                        del parent[0]
+    except etree.XMLSyntaxError as error:
+        raise CommerceMLError(_("The file is not well-formed XML: %(error)s") % {"error": error}) from error
+    if not root_checked:
+        raise CommerceMLError(_("The file is empty."))
+
+
+def validate(path):
+    """Check the whole file before anything is applied; returns the number of order documents.
+
+    A truncated or otherwise broken file fails here, so nothing of it is written.
+    """
+    check_encoding(path)
+    count = 0
+    for element in iter_document_elements(path):
+        _check_no_entities(element)
+        count += 1
+    return count
+
+
+def _check_no_entities(element):
+    for node in element.iter():
+        if isinstance(node, etree._Entity):
+            raise CommerceMLError(_("Files with entities are not accepted."))
+
+
+def iter_documents(path, *, start=0):
+    """Yield ``ErpDocument`` for each document from position ``start`` on."""
+    for position, element in enumerate(iter_document_elements(path)):
+        if position < start:
+            continue
+        yield read_document(element, position)
+
+
+def _children(element, name):
+    return [child for child in element if _local(child.tag) == name]
+
+
+def _child(element, name):
+    for child in element:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def _text(element, name):
+    child = _child(element, name)
+    if child is None:
+        return ""
+    if any(isinstance(node, etree._Entity) for node in child.iter()):
+        raise CommerceMLError(_("Files with entities are not accepted."))
+    return (child.text or "").strip()
+
+
+def parse_decimal(value, what):
+    if value in ("", None):
+        return None
+    try:
+        number = Decimal(value.replace("\u00a0", "").replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise DocumentError(_("%(what)s is not a number: %(value)r.") % {"what": what, "value": value})
+    return number
+
+
+def parse_bool(value):
+    word = (value or "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise DocumentError(_("Not a yes/no value: %(value)r.") % {"value": value})
+
+
+_DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M:%S", "%Y-%m-%d", "%d.%m.%Y")
+
+
+def parse_datetime(value, what, time=""):
+    value = (value or "").strip()
+    if not value or value.startswith("0001-01-01"):
+        return None
+    if time:
+        value = f"{value}T{time.strip()}"
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    raise DocumentError(_("%(what)s is not a date: %(value)r.") % {"what": what, "value": value})
+
+
+def read_document(element, position):
+    """One ``Документ`` element as an ``ErpDocument``; a bad value is recorded in ``error``."""
+    doc = ErpDocument(position=position)
+    doc.document_id = _text(element, "Ид")
+    doc.number = _text(element, "Номер")
+    doc.operation = _text(element, "ХозОперация")
+    doc.role = _text(element, "Роль")
+    doc.version = _text(element, "НомерВерсии")
+    try:
+        doc.deletion_mark = parse_bool(_text(element, "ПометкаУдаления"))
+        doc.erp_number = _text(element, "Номер1С")
+        doc.erp_date = parse_datetime(_text(element, "Дата1С"), "Дата1С", _text(element, "Время1С"))
+        doc.total = parse_decimal(_text(element, "Сумма"), "Сумма")
+        goods = _child(element, "Товары")
+        for item in _children(goods, "Товар") if goods is not None else []:
+            doc.lines.append(
+                ErpLine(
+                    product_id=_text(item, "Ид"),
+                    name=_text(item, "Наименование"),
+                    price=parse_decimal(_text(item, "ЦенаЗаЕдиницу"), "ЦенаЗаЕдиницу"),
+                    quantity=parse_decimal(_text(item, "Количество"), "Количество"),
+                    amount=parse_decimal(_text(item, "Сумма"), "Сумма"),
+                )
+            )
+        requisites = _child(element, "ЗначенияРеквизитов")
+        for requisite in _children(requisites, "ЗначениеРеквизита") if requisites is not None else []:
+            doc.requisites[_text(requisite, "Наименование")] = _text(requisite, "Значение")
+        req = doc.requisites
+        doc.posted = parse_bool(req.get("Проведен", ""))
+        doc.cancelled = parse_bool(req.get("Отменен", ""))
+        doc.erp_number = doc.erp_number or req.get("Номер по 1С", "")
+        doc.erp_date = doc.erp_date or parse_datetime(req.get("Дата по 1С", ""), "Дата по 1С")
+        doc.payment_number = req.get("Номер оплаты по 1С", "")
+        doc.paid_at = parse_datetime(req.get("Дата оплаты по 1С", ""), "Дата оплаты по 1С")
+        doc.shipment_number = req.get("Номер отгрузки по 1С", "")
+        doc.shipped_at = parse_datetime(req.get("Дата отгрузки по 1С", ""), "Дата отгрузки по 1С")
+        doc.status = req.get("Статуса заказа ИД", "") or req.get("Статус заказа", "")
+        for line in doc.lines:
+            if line.amount is not None and line.amount < 0 or line.quantity is not None and line.quantity < 0:
+                raise DocumentError(_("A line of %(id)s has a negative amount.") % {"id": line.product_id})
+    except DocumentError as error:
+        doc.error = str(error)
+    return doc
+
+
+def version_key(version):
+    """An orderable form of a document version, or None when versions cannot be ordered.
+
+    1C's ``НомерВерсии`` is either a number or the base64 of a big-endian
+    counter (e.g. ``AAAAAQAAAAE=``); both order as integers.
+    """
+    import base64
+    import binascii
+
+    version = (version or "").strip()
+    if not version:
+        return None
+    if version.isdigit():
+        return int(version)
+    try:
+        raw = base64.b64decode(version, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return int.from_bytes(raw, "big") if raw else None
+
+
+def is_stale(new, applied):
+    """Whether a document of version ``new`` must be ignored after ``applied`` was applied."""
+    if not applied or not new:
+        return False
+    if new == applied:
+        return True
+    new_key, applied_key = version_key(new), version_key(applied)
+    if new_key is None or applied_key is None:
+        return False
+    return new_key <= applied_key
+
+
+# --- Writing ------------------------------------------------------------------
+
+
+@dataclass
+class Counterparty:
+    id: str
+    name: str
+    first_name: str = ""
+    last_name: str = ""
+    address: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass
+class OrderLine:
+    product_id: str
+    name: str
+    price: Decimal
+    quantity: int
+    amount: Decimal
+    kind: str = "Товар"
+
+
+@dataclass
+class OrderDocument:
+    """An order as the shop sends it."""
+
+    id: str
+    number: str
+    placed_at: datetime.datetime
+    currency: str
+    total: Decimal
+    counterparty: Counterparty
+    lines: list
+    discount: Decimal = Decimal("0.00")
+    comment: str = ""
+    requisites: list = field(default_factory=list)
+
+
+def _money(value):
+    return f"{Decimal(value):.2f}"
+
+
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+_NEEDS_ESCAPING = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escape(value):
+    """Text fit for XML 1.0: markup escaped, characters XML cannot hold dropped."""
+    value = str(value)
+    if _NEEDS_ESCAPING.search(value) is None:
+        return value  # the usual case, checked in one pass
+    return escape(_INVALID_XML_CHARS.sub("", value))
+
+
+class _Writer:
+    """Appends escaped elements to a list of strings (several times faster than building a tree)."""
+
+    def __init__(self):
+        self.parts = []
+
+    def open(self, name, **attrib):
+        attrs = "".join(f" {key}={quoteattr(_INVALID_XML_CHARS.sub('', str(value)))}" for key, value in attrib.items())
+        self.parts.append(f"<{name}{attrs}>")
+
+    def close(self, name):
+        self.parts.append(f"</{name}>")
+
+    def leaf(self, name, text):
+        self.parts.append(f"<{name}>{_escape(text)}</{name}>")
+
+    def requisites(self, items):
+        self.open("ЗначенияРеквизитов")
+        for name, value in items:
+            self.parts.append(
+                f"<ЗначениеРеквизита><Наименование>{_escape(name)}</Наименование>"
+                f"<Значение>{_escape(value)}</Значение></ЗначениеРеквизита>"
+            )
+        self.close("ЗначенияРеквизитов")
+
+
+def document_xml(doc):
+    """The ``Документ`` element for one order, as text (it takes the namespace of the root)."""
+    w = _Writer()
+    w.open("Документ")
+    w.leaf("Ид", doc.id)
+    w.leaf("Номер", doc.number)
+    w.leaf("Дата", doc.placed_at.strftime("%Y-%m-%d"))
+    w.leaf("Время", doc.placed_at.strftime("%H:%M:%S"))
+    w.leaf("ХозОперация", ORDER_OPERATION)
+    w.leaf("Роль", SELLER_ROLE)
+    w.leaf("Валюта", doc.currency)
+    w.leaf("Курс", "1")
+    w.leaf("Сумма", _money(doc.total))
+    cp = doc.counterparty
+    w.open("Контрагенты")
+    w.open("Контрагент")
+    w.leaf("Ид", cp.id)
+    w.leaf("Наименование", cp.name)
+    w.leaf("Роль", "Покупатель")
+    w.leaf("ПолноеНаименование", cp.name)
+    if cp.last_name:
+        w.leaf("Фамилия", cp.last_name)
+    if cp.first_name:
+        w.leaf("Имя", cp.first_name)
+    if cp.address:
+        w.open("АдресРегистрации")
+        w.leaf("Представление", cp.address)
+        w.close("АдресРегистрации")
+    if cp.email or cp.phone:
+        w.open("Контакты")
+        for kind, value in (("Почта", cp.email), ("Телефон рабочий", cp.phone)):
+            if value:
+                w.open("Контакт")
+                w.leaf("Тип", kind)
+                w.leaf("Значение", value)
+                w.close("Контакт")
+        w.close("Контакты")
+    w.close("Контрагент")
+    w.close("Контрагенты")
+    if doc.comment:
+        w.leaf("Комментарий", doc.comment)
+    w.open("Товары")
+    for line in doc.lines:
+        w.open("Товар")
+        w.leaf("Ид", line.product_id)
+        w.leaf("Наименование", line.name)
+        w.parts.append(_UNIT)
+        w.leaf("ЦенаЗаЕдиницу", _money(line.price))
+        w.leaf("Количество", line.quantity)
+        w.leaf("Сумма", _money(line.amount))
+        w.requisites((("ВидНоменклатуры", line.kind), ("ТипНоменклатуры", line.kind)))
+        w.close("Товар")
+    w.close("Товары")
+    if doc.discount:
+        w.open("Скидки")
+        w.open("Скидка")
+        w.leaf("Наименование", "Скидка")
+        w.leaf("Сумма", _money(doc.discount))
+        w.leaf("УчтеноВСумме", "true")
+        w.close("Скидка")
+        w.close("Скидки")
+    w.requisites(doc.requisites)
+    w.close("Документ")
+    return "".join(w.parts)
+
+
+_UNIT = '<БазоваяЕдиница Код="796" НаименованиеПолное="Штука" МеждународноеСокращение="PCE">шт</БазоваяЕдиница>'
+
+
+def write_orders(
+    documents, *, encoding="windows-1251", namespace=None, schema_version="2.08", now=None, chunk_size=64 * 1024
+):
+    """Yield the bytes of a ``КоммерческаяИнформация`` holding ``documents``, one document at a time.
+
+    Characters the encoding lacks are written as character references, so the
+    declared encoding is always the real one.
+    """
+    now = now or datetime.datetime.now()
+    xmlns = f' xmlns="{NAMESPACE}"' if namespace else ""
+    head = (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n'
+        f'<{ROOT}{xmlns} ВерсияСхемы="{schema_version}" ДатаФормирования="{now:%Y-%m-%dT%H:%M:%S}">\n'
+    )
+    buffer, size = [head], len(head)
+    for doc in documents:
+        text = document_xml(doc) + "\n"
+        buffer.append(text)
+        size += len(text)
+        if size >= chunk_size:
+            # Characters the encoding lacks become character references: still the declared encoding.
+            yield "".join(buffer).encode(encoding, errors="xmlcharrefreplace")
+            buffer, size = [], 0
+    buffer.append(f"</{ROOT}>\n")
+    yield "".join(buffer).encode(encoding, errors="xmlcharrefreplace")
+
+
+def info_document(statuses, payment_methods, delivery_methods, *, encoding="windows-1251"):
+    """The reply to ``mode=info``: the shop's order statuses, payment and delivery methods."""
+    root = etree.Element("Справочник")
+    for group, items in (
+        ("Статусы", statuses),
+        ("ПлатежныеСистемы", payment_methods),
+        ("СлужбыДоставки", delivery_methods),
+    ):
+        node = etree.SubElement(root, group)
+        for code, name in items:
+            item = etree.SubElement(node, "Элемент")
+            etree.SubElement(item, "Ид").text = str(code)
+            etree.SubElement(item, "Название").text = str(name)
+    return etree.tostring(root, encoding=encoding, xml_declaration=True)

@@ -1,0 +1,90 @@
+"""Settings of the CommerceML HTTP exchange, each read from ``ERP_SYNC_<NAME>``.
+
+Read at call time, so ``override_settings`` works in tests.
+"""
+
+import os
+import tempfile
+
+from django.conf import settings as django_settings
+
+DEFAULTS = {
+    # The exchange URL's path, as the accounting system is told (no leading slash).
+    "EXCHANGE_PATH": "erp/exchange/",
+    # --- Who may call ---
+    # The one user the accounting system logs in as. It also needs the permission
+    # "erp_sync.exchange_orders", granted explicitly (a superuser is not let in
+    # without it). None: any active user holding that permission.
+    "EXCHANGE_USERNAME": None,
+    # The session cookie ``checkauth`` hands out, and how long a session lives.
+    "EXCHANGE_COOKIE_NAME": "erp_exchange",
+    "EXCHANGE_SESSION_HOURS": 12,
+    # --- Files ---
+    # Where each session's working directory is made (not under MEDIA_ROOT:
+    # nothing uploaded may be served). None: "erp_sync_exchange" in the system temp dir.
+    "EXCHANGE_DIR": None,
+    # Offer zip archives at ``init`` (zip=yes).
+    "EXCHANGE_ZIP": True,
+    # The largest request body the accounting system should send (file_limit at ``init``).
+    "EXCHANGE_FILE_LIMIT": 200 * 1024,
+    # The largest file accepted, after all its chunks (and unpacked, for a zip's members).
+    "EXCHANGE_MAX_FILE_SIZE": 50 * 1024 * 1024,
+    # A zip archive may hold at most this many files, and unpack to at most
+    # this many times its own size (a zip bomb is refused before anything is written).
+    "EXCHANGE_MAX_ZIP_MEMBERS": 100,
+    "EXCHANGE_MAX_ZIP_RATIO": 200,
+    # Seconds one ``import`` step may run before it answers ``progress``.
+    "EXCHANGE_STEP_SECONDS": 10,
+    # --- Orders out ---
+    # The encoding of the orders the shop sends ("windows-1251" or "utf-8").
+    "EXCHANGE_ENCODING": "windows-1251",
+    # Orders read (with their lines, payments and points) per batch of queries.
+    "EXCHANGE_BATCH_SIZE": 500,
+    # The CommerceML schema version written, and whether to declare the namespace.
+    "EXCHANGE_SCHEMA_VERSION": "2.08",
+    "EXCHANGE_NAMESPACE": False,
+    # The "Сайт" requisite (empty: the current Site's name).
+    "EXCHANGE_SITE_NAME": "",
+    # The product attribute (code) holding a product's id in the accounting
+    # system, for catalogues that came from there; else the UPC, else the shop's id.
+    "EXCHANGE_PRODUCT_ID_ATTRIBUTE": "erp_id",
+    # Names of the requisites carrying the bonus data (CommerceML has no element for it).
+    "EXCHANGE_BONUS_REQUISITES": {
+        "paid_amount": "Оплачено бонусами",
+        "paid_points": "Списано бонусов",
+        "accrued_points": "Начислено бонусов",
+        "accrual_state": "Статус начисления бонусов",
+        "card": "Бонусная карта",
+        "tier": "Уровень бонусной программы",
+    },
+    # The payment method named for the share paid with points.
+    "EXCHANGE_BONUS_PAYMENT_METHOD": "Оплата бонусами",
+    # --- Orders in ---
+    # Accrue an order's points when the accounting system posts it (Проведен=true).
+    "EXCHANGE_ACCRUE_ON_POSTED": True,
+    # The shop status an order moves to on each event from the accounting
+    # system (None: leave the status alone). Moves the pipeline does not allow are skipped.
+    "EXCHANGE_STATUS_MAP": {
+        "paid": "Being processed",
+        "shipped": "Complete",
+        "posted": None,
+        "cancelled": "Cancelled",
+    },
+}
+
+
+class ExchangeSettings:
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(name)
+        value = getattr(django_settings, f"ERP_SYNC_{name}", DEFAULTS[name])
+        if name == "EXCHANGE_BONUS_REQUISITES":
+            return {**DEFAULTS[name], **value}
+        if name == "EXCHANGE_STATUS_MAP":
+            return {**DEFAULTS[name], **value}
+        if name == "EXCHANGE_DIR" and not value:
+            return os.path.join(tempfile.gettempdir(), "erp_sync_exchange")
+        return value
+
+
+exchange_settings = ExchangeSettings()

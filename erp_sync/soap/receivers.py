@@ -1,0 +1,71 @@
+"""Send movements as soon as their transaction commits, rather than at the next sweep.
+
+Only a shortcut: the outbox rows exist whether or not these run (a trigger
+writes them), and the beat sweep delivers whatever these miss, such as the
+movements of database-side ledger functions that send no signal.
+"""
+
+import logging
+
+from django.dispatch import receiver
+from oscar.core.loading import get_model
+
+from erp_sync.soap.settings import soap_settings
+from oscar_loyalty import signals
+
+logger = logging.getLogger("erp_sync.soap")
+
+JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+
+
+def _kick(account_ids):
+    if not soap_settings.SOAP_URL:
+        return
+    from erp_sync.tasks import deliver_outbox_task
+
+    for account_id in sorted(set(account_ids)):
+        try:
+            deliver_outbox_task.delay(account_id)
+        except Exception:
+            # The broker is down: the sweep sends the movements later.
+            logger.warning("Could not queue the delivery of account %s", account_id, exc_info=True)
+
+
+def _sweep():
+    if not soap_settings.SOAP_URL:
+        return
+    from erp_sync.tasks import sweep_outbox_task
+
+    try:
+        sweep_outbox_task.delay()
+    except Exception:
+        logger.warning("Could not queue an outbox sweep", exc_info=True)
+
+
+@receiver(signals.points_accrued, dispatch_uid="erp_sync_accrued")
+def on_accrued(sender, lot, **kwargs):
+    _kick([lot.account_id])
+
+
+@receiver(signals.points_captured, dispatch_uid="erp_sync_captured")
+@receiver(signals.points_released, dispatch_uid="erp_sync_released")
+def on_reservation(sender, reservation, **kwargs):
+    _kick([reservation.account_id])
+
+
+@receiver(signals.points_adjusted, dispatch_uid="erp_sync_adjusted")
+def on_adjusted(sender, entry, **kwargs):
+    if entry.kind != JournalEntry.ERP_CORRECTION:
+        _kick([entry.account_id])
+
+
+@receiver(signals.order_reversed, dispatch_uid="erp_sync_reversed")
+def on_reversed(sender, reversal, **kwargs):
+    if soap_settings.SOAP_URL:
+        _kick(JournalEntry.objects.filter(reversal=reversal).values_list("account_id", flat=True))
+
+
+@receiver(signals.lots_expired, dispatch_uid="erp_sync_expired")
+@receiver(signals.reservations_released, dispatch_uid="erp_sync_stale_released")
+def on_batch(sender, **kwargs):
+    _sweep()

@@ -1,0 +1,77 @@
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from oscar.core.application import OscarDashboardConfig
+from oscar.core.loading import get_class
+
+#: Sees the KPIs (and their CSV) and nothing else.
+VIEW_KPIS = "oscar_loyalty.view_loyalty_kpis"
+#: Everything: accounts, adjustments, tier pins and the program's settings.
+MANAGE = "oscar_loyalty.manage_loyalty"
+
+
+class LoyaltyDashboardConfig(OscarDashboardConfig):
+    """Oscar's dashboard section for the loyalty program, mounted at e.g. ``dashboard/loyalty/``.
+
+    URL names are unique across Oscar's dashboard apps (its menu looks
+    views up by bare URL name), hence their ``loyalty-`` prefix.
+    """
+
+    label = "oscar_loyalty_dashboard"
+    name = "oscar_loyalty.dashboard"
+    verbose_name = _("Loyalty dashboard")
+
+    namespace = "loyalty-dashboard"
+
+    default_permissions = [MANAGE]
+    permissions_map = {
+        "loyalty-kpis": ([VIEW_KPIS], [MANAGE]),
+        "loyalty-kpis-csv": ([VIEW_KPIS], [MANAGE]),
+    }
+
+    def ready(self):
+        views = "oscar_loyalty.dashboard.views"
+        self.kpi_view = get_class(views, "KPIView")
+        self.kpi_csv_view = get_class(views, "KPICSVView")
+        self.account_list_view = get_class(views, "AccountListView")
+        self.account_detail_view = get_class(views, "AccountDetailView")
+        self.adjustment_view = get_class(views, "AdjustmentView")
+        self.pin_tier_view = get_class(views, "PinTierView")
+        self.unpin_tier_view = get_class(views, "UnpinTierView")
+        self.settings_view = get_class(views, "ProgramSettingsView")
+        self.tier_create_view = get_class(views, "TierCreateView")
+        self.tier_update_view = get_class(views, "TierUpdateView")
+        self.tier_delete_view = get_class(views, "TierDeleteView")
+        self.group_create_view = get_class(views, "MarginGroupCreateView")
+        self.group_update_view = get_class(views, "MarginGroupUpdateView")
+        self.group_delete_view = get_class(views, "MarginGroupDeleteView")
+        self.assignment_delete_view = get_class(views, "AssignmentDeleteView")
+
+    def get_urls(self):
+        urls = [
+            path("", self.kpi_view.as_view(), name="loyalty-kpis"),
+            path("kpis.csv", self.kpi_csv_view.as_view(), name="loyalty-kpis-csv"),
+            path("accounts/", self.account_list_view.as_view(), name="loyalty-account-list"),
+            path("accounts/<int:pk>/", self.account_detail_view.as_view(), name="loyalty-account-detail"),
+            path("accounts/<int:pk>/adjust/", self.adjustment_view.as_view(), name="loyalty-account-adjust"),
+            path("accounts/<int:pk>/pin-tier/", self.pin_tier_view.as_view(), name="loyalty-account-pin-tier"),
+            path("accounts/<int:pk>/unpin-tier/", self.unpin_tier_view.as_view(), name="loyalty-account-unpin-tier"),
+            path("program/", self.settings_view.as_view(), name="loyalty-program"),
+            path("program/tiers/new/", self.tier_create_view.as_view(), name="loyalty-tier-create"),
+            path("program/tiers/<int:pk>/", self.tier_update_view.as_view(), name="loyalty-tier-update"),
+            path("program/tiers/<int:pk>/delete/", self.tier_delete_view.as_view(), name="loyalty-tier-delete"),
+            path("program/margin-groups/new/", self.group_create_view.as_view(), name="loyalty-margin-group-create"),
+            path(
+                "program/margin-groups/<int:pk>/", self.group_update_view.as_view(), name="loyalty-margin-group-update"
+            ),
+            path(
+                "program/margin-groups/<int:pk>/delete/",
+                self.group_delete_view.as_view(),
+                name="loyalty-margin-group-delete",
+            ),
+            path(
+                "program/assignments/<int:pk>/delete/",
+                self.assignment_delete_view.as_view(),
+                name="loyalty-assignment-delete",
+            ),
+        ]
+        return self.post_process_urls(urls)

@@ -1,0 +1,328 @@
+"""The loyalty program's KPIs, for a period and month by month.
+
+Every figure is a set-based aggregate: a fixed number of grouped queries over
+the journal, Oscar's orders and the tiers, however many accounts, entries and
+orders there are. Months run in the shop's time zone (``TIME_ZONE``).
+
+What the figures mean:
+
+- **Participants**: accounts with activity in the month: points earned,
+  spent, adjusted, reversed or restored (not the automatic activations and
+  expiries, nor checkout holds).
+- **New participants**: accounts whose first journal entry falls in the month.
+- **Points accrued**: accruals plus positive manual and accounting-system
+  adjustments.
+- **Points redeemed**: points spent on orders, less the spent points that
+  cancellations and returns gave back.
+- **Points expired**: points that expired unspent.
+- **Outstanding liability**: available + pending points at the end of the
+  month, times ``OSCAR_LOYALTY_POINT_VALUE``.
+- **Redemption rate**: redeemed as a percentage of accrued.
+- **Revenue**: the totals of Oscar orders placed in the month, without the
+  ones in ``OSCAR_LOYALTY_CANCEL_STATUSES``; "participants" are customers with
+  a points account, "others" are guests and customers without one.
+- **Paid with points**: what those orders' points payment sources
+  (``OSCAR_LOYALTY_POINTS_SOURCE_TYPE``) debited less what they refunded.
+- **Tier distribution**: account holders by the tier in effect now (a pinned
+  tier wins; no tier record means the entry tier).
+"""
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Case, Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, When
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from oscar.core.loading import get_model
+
+from oscar_loyalty.earning.tiers import qualifying_tier
+from oscar_loyalty.settings import loyalty_settings
+
+Account = get_model("oscar_loyalty", "Account")
+JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+Tier = get_model("oscar_loyalty", "Tier")
+Order = get_model("order", "Order")
+Source = get_model("payment", "Source")
+
+#: Journal entries that count as a customer's activity.
+ACTIVITY_KINDS = (
+    JournalEntry.ACCRUAL,
+    JournalEntry.REDEMPTION,
+    JournalEntry.ADJUSTMENT,
+    JournalEntry.ERP_CORRECTION,
+    JournalEntry.REVERSAL,
+    JournalEntry.RESTORATION,
+)
+ADJUSTMENT_KINDS = (JournalEntry.ADJUSTMENT, JournalEntry.ERP_CORRECTION)
+
+#: The longest period a report covers, in months.
+MAX_MONTHS = 60
+
+ZERO_MONEY = Decimal("0.00")
+PERCENT = Decimal("0.1")
+
+
+def first_of_month(day):
+    return day.replace(day=1)
+
+
+def add_months(day, months):
+    """The same day ``months`` later (or earlier), clipped to the end of a shorter month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days from ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def last_months(cls, months, *, today=None):
+        """The current month and the ``months - 1`` before it, up to today."""
+        today = today or timezone.localdate()
+        return cls(add_months(first_of_month(today), -(months - 1)), today)
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError("A period cannot end before it starts.")
+
+    @property
+    def start_at(self):
+        return _local_midnight(self.start)
+
+    @property
+    def end_at(self):
+        """The first moment after the period."""
+        return _local_midnight(self.end + timedelta(days=1))
+
+    def months(self):
+        """The first day of every month the period touches."""
+        months, month = [], first_of_month(self.start)
+        while month <= self.end:
+            months.append(month)
+            month = add_months(month, 1)
+        return months
+
+
+def _local_midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+@dataclass
+class Figures:
+    """One row of the report: a month, or the whole period (``month`` None)."""
+
+    month: date | None = None
+    participants: int = 0
+    new_participants: int = 0
+    accrued: int = 0
+    redeemed: int = 0
+    expired: int = 0
+    liability_points: int = 0
+    liability: Decimal = ZERO_MONEY
+    revenue_participants: Decimal = ZERO_MONEY
+    revenue_others: Decimal = ZERO_MONEY
+    paid_with_points: Decimal = ZERO_MONEY
+
+    @property
+    def revenue(self):
+        return self.revenue_participants + self.revenue_others
+
+    @property
+    def redemption_rate(self):
+        """Redeemed as a % of accrued (one decimal), None when nothing was accrued."""
+        return percentage(self.redeemed, self.accrued)
+
+    @property
+    def points_share(self):
+        """The % of revenue paid with points (one decimal), None without revenue."""
+        return percentage(self.paid_with_points, self.revenue)
+
+    @property
+    def participant_revenue_share(self):
+        return percentage(self.revenue_participants, self.revenue)
+
+
+def percentage(part, whole):
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class TierShare:
+    tier: object  # a Tier, or None for customers without one
+    accounts: int
+    percent: Decimal | None
+
+    @property
+    def label(self):
+        return self.tier.name if self.tier is not None else str(_("No tier"))
+
+
+@dataclass
+class Report:
+    period: Period
+    point_value: Decimal
+    months: list = field(default_factory=list)
+    total: Figures = field(default_factory=Figures)
+    tiers: list = field(default_factory=list)
+
+
+def build_report(period, *, now=None):
+    """Every KPI of ``period``, month by month and in total."""
+    if len(period.months()) > MAX_MONTHS:
+        raise ValueError(f"A report covers at most {MAX_MONTHS} months.")
+    now = now or timezone.now()
+    point_value = loyalty_settings.POINT_VALUE
+    months = {month: Figures(month=month) for month in period.months()}
+    total = Figures()
+    start_at, end_at = period.start_at, period.end_at
+    in_period = JournalEntry.objects.filter(created_at__gte=start_at, created_at__lt=end_at).order_by()
+
+    # Participants, per month and (distinct over the whole period) in total.
+    activity = in_period.filter(kind__in=ACTIVITY_KINDS)
+    for row in (
+        activity.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(accounts=Count("account", distinct=True))
+    ):
+        months[_month_key(row["month"])].participants = row["accounts"]
+    total.participants = activity.aggregate(accounts=Count("account", distinct=True))["accounts"]
+
+    # New participants: the month of each account's first journal entry.
+    first_entry = (
+        JournalEntry.objects.filter(account=OuterRef("pk")).order_by("created_at", "id").values("created_at")[:1]
+    )
+    for row in (
+        Account.objects.annotate(first=Subquery(first_entry))
+        .filter(first__gte=start_at, first__lt=end_at)
+        .annotate(month=TruncMonth("first"))
+        .values("month")
+        .annotate(accounts=Count("id"))
+        .order_by()
+    ):
+        months[_month_key(row["month"])].new_participants = row["accounts"]
+
+    # Points moved, and the liability at each month's end.
+    held = F("available_change") + F("pending_change")
+    opening = JournalEntry.objects.filter(created_at__lt=start_at).aggregate(points=Sum(held))["points"] or 0
+    flows = {
+        _month_key(row["month"]): row
+        for row in in_period.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(
+            accrued=_points_sum(Q(kind=JournalEntry.ACCRUAL) | Q(kind__in=ADJUSTMENT_KINDS, points__gt=0)),
+            redeemed=_points_sum(Q(kind=JournalEntry.REDEMPTION)),
+            restored=_points_sum(Q(kind=JournalEntry.RESTORATION)),
+            expired=_points_sum(Q(kind=JournalEntry.EXPIRY)),
+            held=Sum(held),
+        )
+    }
+    liability = opening
+    for month, figures in months.items():
+        row = flows.get(month)
+        if row is not None:
+            figures.accrued = row["accrued"]
+            figures.redeemed = -row["redeemed"] - row["restored"]
+            figures.expired = -row["expired"]
+            liability += row["held"] or 0
+        figures.liability_points = liability
+        figures.liability = _money(liability * point_value)
+
+    # Revenue, split by whether the customer is in the program, and paid with points.
+    orders = Order.objects.filter(date_placed__gte=start_at, date_placed__lt=end_at).exclude(
+        status__in=loyalty_settings.CANCEL_STATUSES
+    )
+    in_program = Exists(Account.objects.filter(user_id=OuterRef("user_id")))
+    for row in (
+        orders.annotate(month=TruncMonth("date_placed"), participant=in_program)
+        .values("month")
+        .annotate(
+            participants=_money_sum("total_incl_tax", Q(participant=True)),
+            others=_money_sum("total_incl_tax", Q(participant=False)),
+        )
+        .order_by()
+    ):
+        figures = months[_month_key(row["month"])]
+        figures.revenue_participants = _money(row["participants"])
+        figures.revenue_others = _money(row["others"])
+    for row in (
+        Source.objects.filter(order__in=orders, source_type__name=loyalty_settings.POINTS_SOURCE_TYPE)
+        .annotate(month=TruncMonth("order__date_placed"))
+        .values("month")
+        .annotate(paid=_money_sum(F("amount_debited") - F("amount_refunded")))
+        .order_by()
+    ):
+        months[_month_key(row["month"])].paid_with_points = _money(row["paid"])
+
+    rows = list(months.values())
+    total.new_participants = sum(row.new_participants for row in rows)
+    for name in ("accrued", "redeemed", "expired", "revenue_participants", "revenue_others", "paid_with_points"):
+        setattr(total, name, sum((getattr(row, name) for row in rows), start=getattr(total, name)))
+    total.liability_points = rows[-1].liability_points
+    total.liability = rows[-1].liability
+    return Report(period=period, point_value=point_value, months=rows, total=total, tiers=tier_distribution(now=now))
+
+
+def tier_distribution(*, now=None):
+    """Account holders by the tier in effect at ``now``, from the entry tier up: two queries."""
+    now = now or timezone.now()
+    tiers = list(Tier.objects.all())
+    pin_active = Q(user__loyalty_tier__pinned_tier__isnull=False) & (
+        Q(user__loyalty_tier__pinned_until__isnull=True) | Q(user__loyalty_tier__pinned_until__gt=now)
+    )
+    counts = {
+        row["tier_ref"]: row["accounts"]
+        for row in Account.objects.filter(user__isnull=False)
+        .annotate(
+            tier_ref=Case(
+                When(pin_active, then=F("user__loyalty_tier__pinned_tier")),
+                default=F("user__loyalty_tier__tier"),
+                output_field=IntegerField(),
+            )
+        )
+        .values("tier_ref")
+        .annotate(accounts=Count("id"))
+        .order_by()
+    }
+    # Customers without a tier record are in the entry tier, as ``tier_for`` says.
+    entry = qualifying_tier(tiers, Decimal(0))
+    without = counts.pop(None, 0)
+    if entry is not None:
+        counts[entry.pk] = counts.get(entry.pk, 0) + without
+        without = 0
+    everyone = sum(counts.values()) + without
+    shares = [TierShare(tier, counts.get(tier.pk, 0), percentage(counts.get(tier.pk, 0), everyone)) for tier in tiers]
+    if without:
+        shares.insert(0, TierShare(None, without, percentage(without, everyone)))
+    return shares
+
+
+def _points_sum(condition):
+    return Coalesce(Sum("points", filter=condition), 0)
+
+
+def _money_sum(expression, condition=None):
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(Sum(expression, filter=condition, output_field=money), ZERO_MONEY, output_field=money)
+
+
+def _money(amount):
+    return Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _month_key(value):
+    """The first day of a truncated month, as a date in the shop's time zone."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date()
+    return value

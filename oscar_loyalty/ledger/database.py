@@ -1,0 +1,161 @@
+"""The ledger's hot operations on PostgreSQL: one call of a database function each.
+
+``services`` validates the arguments and computes the key's fingerprint, then
+hands ``accrue``, ``reserve``/``redeem``, ``capture`` and ``get_balance``
+to this module when :func:`enabled` says so. The functions (created by
+migration ``0009_ledger_functions``) do what the Python path does, statement
+for statement, inside the server: an operation costs one round trip instead of
+six to nine, and no ORM work on the client.
+
+Outside a transaction the call runs in autocommit: the statement is the
+transaction. Inside the caller's transaction it runs in a savepoint, so a
+refusal rolls back only what the function wrote, as the Python path's
+``atomic`` block does.
+"""
+
+from contextlib import nullcontext
+
+from django.db import DatabaseError, connection, transaction
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+
+from oscar_loyalty.ledger.exceptions import (
+    AccountBlocked,
+    IdempotencyConflict,
+    InsufficientPoints,
+    InvalidOperation,
+    ReservationReleased,
+)
+from oscar_loyalty.settings import loyalty_settings
+
+Account = get_model("oscar_loyalty", "Account")
+Lot = get_model("oscar_loyalty", "Lot")
+Reservation = get_model("oscar_loyalty", "Reservation")
+
+LOT_COLUMNS = [field.column for field in Lot._meta.concrete_fields]
+RESERVATION_COLUMNS = [field.column for field in Reservation._meta.concrete_fields]
+
+ACCRUE_SQL = (
+    "SELECT r.replayed, "
+    + ", ".join(f"(r.lot).{column}" for column in LOT_COLUMNS)
+    + " FROM oscar_loyalty_accrue(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) AS r"
+)
+SPEND_SQL = (
+    "SELECT r.replayed, "
+    + ", ".join(f"(r.reservation).{column}" for column in RESERVATION_COLUMNS)
+    + " FROM oscar_loyalty_spend(%s, %s, %s, %s, %s, %s, %s, %s) AS r"
+)
+CAPTURE_SQL = (
+    "SELECT r.replayed, "
+    + ", ".join(f"(r.reservation).{column}" for column in RESERVATION_COLUMNS)
+    + " FROM oscar_loyalty_capture(%s, %s) AS r"
+)
+# The account and, only when some may matter, its live lots that are
+# pending or expire before the horizon: one row per lot, or one row without.
+BALANCE_SQL = (
+    "SELECT a.available, a.pending, a.reserved, a.debt, a.status, "
+    "l.remaining, l.status, l.available_at, l.expires_at "
+    "FROM oscar_loyalty_account AS a LEFT JOIN LATERAL ("
+    "SELECT remaining, status, available_at, expires_at FROM oscar_loyalty_lot "
+    "WHERE account_id = a.id AND (a.pending > 0 OR a.next_event_at <= %s) "
+    "AND status IN ('pending', 'active') AND remaining > 0 AND (status = 'pending' OR expires_at <= %s)"
+    ") AS l ON true WHERE a.user_id = %s"
+)
+
+
+class NoAccount(Exception):
+    """The customer has no account yet: create it, then call again."""
+
+
+def enabled():
+    """Whether the hot operations run as database functions: on PostgreSQL, unless the shop turned it off."""
+    return connection.vendor == "postgresql" and loyalty_settings.DATABASE_FUNCTIONS
+
+
+def accrue(
+    user_id,
+    points,
+    *,
+    key,
+    fingerprint,
+    reason,
+    order_number,
+    order_line,
+    origin,
+    available_at,
+    expires_at,
+    actor_id,
+    actor_name,
+    now,
+):
+    """Returns ``(lot, replayed)``."""
+    params = [user_id, points, key, fingerprint, reason, order_number, order_line, origin, available_at, expires_at]
+    row = _call(ACCRUE_SQL, [*params, actor_id, actor_name, now])
+    return Lot.from_db(connection.alias, LOT_COLUMNS, row[1:]), row[0]
+
+
+def spend(user_id, points, *, key, fingerprint, order_number, capture, expires_at, now):
+    """Reserve (and with ``capture``, spend at once); returns ``(reservation, replayed)``."""
+    row = _call(SPEND_SQL, [user_id, points, key, fingerprint, order_number, capture, expires_at, now], points)
+    return Reservation.from_db(connection.alias, RESERVATION_COLUMNS, row[1:]), row[0]
+
+
+def capture(reservation_id, *, now):
+    """Returns ``(reservation, replayed)``; ``replayed`` if it had been captured already."""
+    row = _call(CAPTURE_SQL, [reservation_id, now])
+    return Reservation.from_db(connection.alias, RESERVATION_COLUMNS, row[1:]), row[0]
+
+
+def balance_rows(user_id, horizon):
+    """``(available, pending, reserved, debt, status, lots)`` or None without an account."""
+    with connection.cursor() as cursor:
+        cursor.execute(BALANCE_SQL, [horizon, horizon, user_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    available, pending, reserved, debt, status = rows[0][:5]
+    lots = [row[5:] for row in rows if row[5] is not None]
+    return available, pending, reserved, debt, status, lots
+
+
+def _call(sql, params, requested=None):
+    # In the caller's transaction, a savepoint; otherwise the statement is the transaction.
+    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with scope, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    except DatabaseError as exc:  # the function's refusals, by SQLSTATE; anything else as it is
+        refusal = _refusal(exc, requested)
+        if refusal is None:
+            raise
+        raise refusal from None
+
+
+def _refusal(exc, requested):
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is None or not sqlstate.startswith("LY"):
+        return None
+    if sqlstate == "LY001":
+        return NoAccount()
+    if sqlstate == "LY002":
+        return IdempotencyConflict()
+    if sqlstate == "LY003":
+        return AccountBlocked()
+    if sqlstate == "LY004":
+        return insufficient_points(int(cause.diag.message_detail), requested)
+    if sqlstate == "LY005":
+        return InvalidOperation(_("There is no such reservation."))
+    if sqlstate == "LY006":
+        return ReservationReleased()
+    return InvalidOperation(_("The lots hold fewer points than the account says."))
+
+
+def insufficient_points(available, requested):
+    return InsufficientPoints(
+        _("Only %(available)s points are available, %(requested)s were asked for.")
+        % {"available": available, "requested": requested},
+        available=available,
+        requested=requested,
+    )

@@ -1,0 +1,159 @@
+"""Orders out: the marker moves only on acknowledgement, the document is declared as it is encoded,
+and a batch costs the same number of queries however many orders it holds."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from lxml import etree
+from oscar.core.loading import get_model
+
+from erp_sync.client import exported_orders
+from erp_sync.exchange import export
+from tests.earning.factories import order_for
+from tests.erp.helpers import erp_product, order_paid_with_points
+from tests.factories import UserFactory
+
+ExchangeSession = get_model("erp_sync", "ExchangeSession")
+ExportMarker = get_model("erp_sync", "ExportMarker")
+
+
+def ids(xml):
+    return sorted(ident for ident, _requisites, _lines in exported_orders(xml))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unacknowledged_query_sends_the_same_orders_again(one_c, make_client):
+    first = order_for(UserFactory(), "1000.00")
+    assert ids(one_c.query()) == [str(first.number)]
+
+    # 1C failed halfway and never said success: a new session gets them again.
+    again = make_client()
+    again.checkauth()
+    again.init()
+    second = order_for(UserFactory(), "500.00")
+    assert ids(again.query()) == sorted([str(first.number), str(second.number)])
+    again.success()
+
+    # Acknowledged: only what changes from now on goes out.
+    later = make_client()
+    later.checkauth()
+    later.init()
+    assert ids(later.query()) == []
+    first.set_status("Being processed")
+    assert ids(later.query()) == [str(first.number)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_success_without_a_query_or_from_an_old_session_does_not_move_the_marker(one_c, make_client):
+    order_for(UserFactory(), "1000.00")
+    one_c.query()  # an old session's window
+
+    newer = make_client()
+    newer.checkauth()
+    newer.init()
+    newer.query()
+    newer.success()
+    acknowledged = ExportMarker.objects.get().exported_until
+
+    one_c.success()  # late acknowledgement of the older, smaller window
+    assert ExportMarker.objects.get().exported_until == acknowledged
+
+    idle = make_client()
+    idle.checkauth()
+    idle.init()
+    assert "Nothing to acknowledge" in " ".join(idle.success().lines)
+    assert ExportMarker.objects.get().exported_until == acknowledged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_utf8_and_the_namespace_can_be_configured_and_are_declared(one_c, settings):
+    settings.ERP_SYNC_EXCHANGE_ENCODING = "utf-8"
+    settings.ERP_SYNC_EXCHANGE_NAMESPACE = True
+    order = order_for(UserFactory(first_name="Иван"), "1000.00")
+
+    reply = one_c.call("query")
+
+    assert reply.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert reply.body.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    root = etree.fromstring(reply.body)
+    assert root.tag == "{urn:1C.ru:commerceml_2}КоммерческаяИнформация"
+    assert "Иван".encode() in reply.body
+    assert ids(reply.body) == [str(order.number)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_default_document_is_windows_1251_and_lxml_reads_it_back(one_c):
+    order = order_for(UserFactory(first_name="Иван", last_name="Čapek ☃"), "1000.00")
+
+    reply = one_c.call("query")
+
+    assert reply.headers["Content-Type"] == "application/xml; charset=windows-1251"
+    root = etree.fromstring(reply.body)
+    assert root.get("ВерсияСхемы") == "2.08"
+    party = root.find("Документ/Контрагенты/Контрагент/Фамилия")
+    assert party.text == "Čapek ☃"  # characters windows-1251 lacks travel as references
+    assert ids(reply.body) == [str(order.number)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_info_lists_the_shops_statuses(one_c):
+    reply = one_c.call("info")
+    root = etree.fromstring(reply.body)
+    assert "Pending" in [node.text for node in root.iter("Ид")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unknown_modes_and_types_and_file_by_get_fail_cleanly(one_c):
+    assert one_c.call("nonsense", check=False).status == "failure"
+    assert one_c.call("file", params={"filename": "a.xml"}, check=False).status == "failure"
+    one_c.exchange_type = "catalog"
+    assert one_c.call("init", check=False).status == "failure"
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_queries_whatever_its_size():
+    customer = UserFactory()
+    product = erp_product("erp-1")
+    for _n in range(3):
+        order_paid_with_points(customer, "1000.00", points=10, products=[product])
+        order_for(UserFactory(), "500.00", "700.00")
+    until = timezone.now() + timedelta(seconds=1)
+
+    def count(batch_size):
+        with CaptureQueriesContext(connection) as queries:
+            documents = list(export.iter_documents(None, until, batch_size=batch_size))
+        return len(documents), len(queries)
+
+    one, two, three = count(6), count(3), count(2)  # one, two and three batches of the same six orders
+    assert one[0] == two[0] == three[0] == 6
+    per_batch = two[1] - one[1]
+    assert three[1] - two[1] == per_batch
+    assert per_batch <= 12
+    assert one[1] - per_batch <= 2  # the site name and the last, empty page of ids
+
+
+@pytest.mark.django_db
+def test_staff_see_the_exchange_log_and_customers_do_not(client):
+    session = ExchangeSession.objects.create(token_hash="x" * 64, username="1c", exchange_type="sale")
+    url = reverse("erp-exchange-dashboard:session-detail", kwargs={"pk": session.pk})
+
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 302
+
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(reverse("erp-exchange-dashboard:session-list")).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"1c" in page.content
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_the_exchange_records_read_only(admin_client):
+    ExchangeSession.objects.create(token_hash="y" * 64, username="1c", exchange_type="sale")
+    for name in ("exchangesession", "exchangeevent", "exchangefile", "exchangedocument", "ordererpstate"):
+        assert admin_client.get(reverse(f"admin:erp_sync_{name}_changelist")).status_code == 200
+    assert admin_client.get(reverse("admin:erp_sync_exchangesession_add")).status_code == 403

@@ -1,0 +1,77 @@
+"""The reference accounting system on a real loopback port, and the shop's client pointed at it."""
+
+import socketserver
+import threading
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+
+from erp_sync.soap import client as soap_client
+from sandbox.erp_service.service import LoyaltyService
+
+USERNAME, PASSWORD = "exchange", "s3cret"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class _ThreadingServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class RunningService:
+    """The service's WSGI app served in a thread; ``stop()`` and ``start()`` take it down and back up."""
+
+    def __init__(self, path):
+        self.app = LoyaltyService(path, username=USERNAME, password=PASSWORD)
+        self.port = None
+        self._server = None
+
+    @property
+    def store(self):
+        return self.app.store
+
+    @property
+    def control(self):
+        return self.app.control
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/trade/ws/loyalty.1cws"
+
+    def start(self):
+        self._server = make_server(
+            "127.0.0.1", self.port or 0, self.app, server_class=_ThreadingServer, handler_class=_QuietHandler
+        )
+        self.port = self._server.server_port
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._server = None
+
+
+@pytest.fixture
+def erp(tmp_path):
+    service = RunningService(tmp_path / "erp.sqlite3")
+    service.start()
+    yield service
+    if service._server is not None:
+        service.stop()
+
+
+@pytest.fixture
+def erp_settings(erp, settings):
+    """The shop's settings pointing at the running service, with short timeouts for the tests."""
+    settings.ERP_SYNC_SOAP_URL = erp.url
+    settings.ERP_SYNC_SOAP_USERNAME = USERNAME
+    settings.ERP_SYNC_SOAP_PASSWORD = PASSWORD
+    settings.ERP_SYNC_SOAP_TIMEOUT = 2
+    settings.ERP_SYNC_OUTBOX_BACKOFF = 10
+    settings.ERP_SYNC_OUTBOX_MAX_ATTEMPTS = 4
+    soap_client._cached.cache_clear()
+    yield settings
+    soap_client._cached.cache_clear()
