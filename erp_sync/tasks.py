@@ -18,7 +18,7 @@ from celery import current_app, shared_task
 # imported from settings for BEAT_SCHEDULE, before Django's models are loaded.
 
 
-@shared_task(name="erp_sync.deliver_outbox", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name="erp_sync.deliver_outbox", acks_late=True, ignore_result=True, reject_on_worker_lost=True)
 def deliver_outbox_task(account_id):
     """Send one customer's pending movements; schedules its own retry after a failure."""
     from erp_sync.outbox import deliver_account
@@ -33,7 +33,7 @@ def deliver_outbox_task(account_id):
     return result.delivered
 
 
-@shared_task(name="erp_sync.sweep_outbox", acks_late=True)
+@shared_task(name="erp_sync.sweep_outbox", acks_late=True, ignore_result=True)
 def sweep_outbox_task():
     """Queue a delivery for every customer with movements due; returns how many."""
     from erp_sync.outbox import due_accounts
@@ -44,7 +44,7 @@ def sweep_outbox_task():
     return len(accounts)
 
 
-@shared_task(name="erp_sync.pull_erp_changes", acks_late=True)
+@shared_task(name="erp_sync.pull_erp_changes", acks_late=True, ignore_result=True)
 def pull_erp_changes_task():
     """Apply the accounting system's new corrections and statuses; returns how many."""
     from erp_sync.soap.changes import pull_corrections, pull_statuses

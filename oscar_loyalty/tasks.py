@@ -3,6 +3,10 @@
 The beat tasks are set-based, idempotent and safe to run twice at once; add
 ``BEAT_SCHEDULE`` to your ``CELERY_BEAT_SCHEDULE`` (its daily times are in
 ``CELERY_TIMEZONE``). ``deliver_notification`` sends one queued notification.
+
+No task stores its result: they are sent fire-and-forget, and a stored result
+would make every sender subscribe to a result channel it never reads. A
+caller that wants the return value asks with ``ignore_result=False``.
 """
 
 from datetime import timedelta
@@ -16,21 +20,21 @@ from oscar_loyalty.notifications.exceptions import TransientDeliveryError
 # settings for BEAT_SCHEDULE, before Django's models are loaded.
 
 
-@shared_task(name="oscar_loyalty.activate_matured_lots", acks_late=True)
+@shared_task(name="oscar_loyalty.activate_matured_lots", acks_late=True, ignore_result=True)
 def activate_matured_lots_task():
     from oscar_loyalty.ledger import activate_matured_lots
 
     return activate_matured_lots()
 
 
-@shared_task(name="oscar_loyalty.expire_lots", acks_late=True)
+@shared_task(name="oscar_loyalty.expire_lots", acks_late=True, ignore_result=True)
 def expire_lots_task():
     from oscar_loyalty.ledger import expire_lots
 
     return expire_lots()
 
 
-@shared_task(name="oscar_loyalty.release_stale_reservations", acks_late=True)
+@shared_task(name="oscar_loyalty.release_stale_reservations", acks_late=True, ignore_result=True)
 def release_stale_reservations_task():
     from oscar_loyalty.ledger import release_stale_reservations
 
@@ -42,6 +46,7 @@ def release_stale_reservations_task():
 
 @shared_task(
     name="oscar_loyalty.deliver_notification",
+    ignore_result=True,
     autoretry_for=(TransientDeliveryError,),
     retry_backoff=60,
     retry_backoff_max=1800,
@@ -56,21 +61,21 @@ def deliver_notification_task(notification_id):
     return deliver(notification_id)
 
 
-@shared_task(name="oscar_loyalty.notify_activations", acks_late=True)
+@shared_task(name="oscar_loyalty.notify_activations", acks_late=True, ignore_result=True)
 def notify_activations_task():
     from oscar_loyalty.notifications.services import notify_activations
 
     return notify_activations()
 
 
-@shared_task(name="oscar_loyalty.warn_expiring_lots", acks_late=True)
+@shared_task(name="oscar_loyalty.warn_expiring_lots", acks_late=True, ignore_result=True)
 def warn_expiring_lots_task():
     from oscar_loyalty.notifications.services import warn_expiring_lots
 
     return warn_expiring_lots()
 
 
-@shared_task(name="oscar_loyalty.requeue_lost_notifications", acks_late=True)
+@shared_task(name="oscar_loyalty.requeue_lost_notifications", acks_late=True, ignore_result=True)
 def requeue_lost_notifications_task():
     from oscar_loyalty.notifications.services import requeue_lost
 

@@ -28,6 +28,15 @@ def test_beat_schedule_names_registered_tasks():
         assert entry["task"] in app.tasks
 
 
+def test_no_task_stores_its_result():
+    # A stored result makes every sender listen on a Redis result channel it never reads.
+    import erp_sync.tasks  # noqa: F401  (registers the exchange's tasks)
+
+    ours = [task for name, task in app.tasks.items() if name.startswith(("oscar_loyalty.", "erp_sync."))]
+    assert len(ours) >= 10
+    assert [task.name for task in ours if not task.ignore_result] == []
+
+
 def test_worker_activates_expires_and_releases_through_the_broker(worker):
     # Untouched since: only the beat tasks can move these lots.
     dormant = UserFactory()
@@ -38,10 +47,10 @@ def test_worker_activates_expires_and_releases_through_the_broker(worker):
     ledger.accrue(shopper, 70, key="spendable", reason="order", order="3", hold_days=0)
     ledger.reserve(shopper, 30, key="abandoned", order_number="4", now=timezone.now() - timedelta(hours=2))
 
-    activated = app.send_task("oscar_loyalty.activate_matured_lots").get(timeout=30)
-    expired = app.send_task("oscar_loyalty.expire_lots").get(timeout=30)
-    released = app.send_task("oscar_loyalty.release_stale_reservations").get(timeout=30)
-    again = app.send_task("oscar_loyalty.expire_lots").get(timeout=30)
+    activated = app.send_task("oscar_loyalty.activate_matured_lots", ignore_result=False).get(timeout=30)
+    expired = app.send_task("oscar_loyalty.expire_lots", ignore_result=False).get(timeout=30)
+    released = app.send_task("oscar_loyalty.release_stale_reservations", ignore_result=False).get(timeout=30)
+    again = app.send_task("oscar_loyalty.expire_lots", ignore_result=False).get(timeout=30)
 
     assert (activated, expired, released, again) == (2, 1, 1, 0)
     balance = ledger.get_balance(dormant)

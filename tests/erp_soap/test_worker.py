@@ -63,7 +63,7 @@ def test_erp_down_then_back_every_movement_delivered_once_through_the_broker(erp
     erp.start()
     # The deliveries' own retries, or the beat's sweep, whichever comes first.
     time.sleep(2)
-    app.send_task("erp_sync.sweep_outbox").get(timeout=30)
+    app.send_task("erp_sync.sweep_outbox", ignore_result=False).get(timeout=30)
 
     assert wait_for(all_delivered)
     assert erp.store.movement_count() == 6
@@ -112,7 +112,7 @@ def test_a_worker_killed_between_delivery_and_acknowledgement(erp, erp_settings)
         stderr=subprocess.DEVNULL,
     )
     try:
-        app.send_task("erp_sync.deliver_outbox", args=[row.account_id])
+        app.send_task("erp_sync.deliver_outbox", args=[row.account_id], ignore_result=True)
         assert wait_for(lambda: erp.store.movement_count("acc") == 1, timeout=60)
     finally:
         os.kill(doomed.pid, signal.SIGKILL)
@@ -125,7 +125,7 @@ def test_a_worker_killed_between_delivery_and_acknowledgement(erp, erp_settings)
     erp.control.hang_after_apply = 0
     time.sleep(3.5)  # the lease runs out
     with start_worker(app, perform_ping_check=False, pool="solo", loglevel="WARNING", shutdown_timeout=10):
-        assert app.send_task("erp_sync.sweep_outbox").get(timeout=30) == 1
+        assert app.send_task("erp_sync.sweep_outbox", ignore_result=False).get(timeout=30) == 1
         assert wait_for(all_delivered)
 
     assert erp.store.movement_count("acc") == 1

@@ -39,7 +39,7 @@ def test_a_worker_delivers_an_accrual_notice_once(worker, mailoutbox, sms_outbox
     wait_until_delivered(user)
     email = Notification.objects.get(key=f"accrued:{lot.pk}:email")
     # The broker delivering the same task again changes nothing.
-    again = app.send_task("oscar_loyalty.deliver_notification", args=[email.pk]).get(timeout=30)
+    again = app.send_task("oscar_loyalty.deliver_notification", args=[email.pk], ignore_result=False).get(timeout=30)
 
     assert again == "sent"
     assert dict(Notification.objects.filter(user=user).values_list("channel", "status")) == {
