@@ -7,15 +7,14 @@ migration ``0009_ledger_functions``) do what the Python path does, statement
 for statement, inside the server: an operation costs one round trip instead of
 six to nine, and no ORM work on the client.
 
-Outside a transaction the call runs in autocommit: the statement is the
-transaction. Inside the caller's transaction it runs in a savepoint, so a
-refusal rolls back only what the function wrote, as the Python path's
-``atomic`` block does.
+A function returns its refusals (the SQLSTATEs ``LY001``-``LY006``) rather
+than raising them, after rolling back what it wrote inside its own exception
+block: so a refusal inside the caller's transaction leaves that transaction
+usable, as the Python path's ``atomic`` block does, without a savepoint round
+trip of the caller's. Anything else fails the statement as any error does.
 """
 
-from contextlib import nullcontext
-
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
@@ -36,17 +35,17 @@ LOT_COLUMNS = [field.column for field in Lot._meta.concrete_fields]
 RESERVATION_COLUMNS = [field.column for field in Reservation._meta.concrete_fields]
 
 ACCRUE_SQL = (
-    "SELECT r.replayed, "
+    "SELECT r.refusal, r.refusal_detail, r.replayed, "
     + ", ".join(f"(r.lot).{column}" for column in LOT_COLUMNS)
     + " FROM oscar_loyalty_accrue(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) AS r"
 )
 SPEND_SQL = (
-    "SELECT r.replayed, "
+    "SELECT r.refusal, r.refusal_detail, r.replayed, "
     + ", ".join(f"(r.reservation).{column}" for column in RESERVATION_COLUMNS)
     + " FROM oscar_loyalty_spend(%s, %s, %s, %s, %s, %s, %s, %s) AS r"
 )
 CAPTURE_SQL = (
-    "SELECT r.replayed, "
+    "SELECT r.refusal, r.refusal_detail, r.replayed, "
     + ", ".join(f"(r.reservation).{column}" for column in RESERVATION_COLUMNS)
     + " FROM oscar_loyalty_capture(%s, %s) AS r"
 )
@@ -119,24 +118,23 @@ def balance_rows(user_id, horizon):
 
 
 def _call(sql, params, requested=None):
-    # In the caller's transaction, a savepoint; otherwise the statement is the transaction.
-    scope = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    """The function's row without its refusal columns; its refusal raised as the ledger's exception."""
     try:
-        with scope, connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()
-    except DatabaseError as exc:  # the function's refusals, by SQLSTATE; anything else as it is
-        refusal = _refusal(exc, requested)
-        if refusal is None:
+            sqlstate, detail, *row = cursor.fetchone()
+    except DatabaseError as exc:
+        # LY007, a broken invariant, fails the statement (and the caller's transaction).
+        cause = exc.__cause__ if exc.__cause__ is not None else exc
+        if getattr(cause, "sqlstate", None) != "LY007":
             raise
-        raise refusal from None
+        sqlstate, detail = "LY007", None
+    if sqlstate is not None:
+        raise _refusal(sqlstate, detail, requested)
+    return row
 
 
-def _refusal(exc, requested):
-    cause = exc.__cause__ if exc.__cause__ is not None else exc
-    sqlstate = getattr(cause, "sqlstate", None)
-    if sqlstate is None or not sqlstate.startswith("LY"):
-        return None
+def _refusal(sqlstate, detail, requested):
     if sqlstate == "LY001":
         return NoAccount()
     if sqlstate == "LY002":
@@ -144,7 +142,7 @@ def _refusal(exc, requested):
     if sqlstate == "LY003":
         return AccountBlocked()
     if sqlstate == "LY004":
-        return insufficient_points(int(cause.diag.message_detail), requested)
+        return insufficient_points(int(detail), requested)
     if sqlstate == "LY005":
         return InvalidOperation(_("There is no such reservation."))
     if sqlstate == "LY006":

@@ -9,8 +9,12 @@ so an operation costs one statement instead of six to nine. The Python side
 key's fingerprint before it calls them, and turns their refusals into the
 ledger's exceptions.
 
-Refusals are raised with SQLSTATEs of class ``LY`` so the statement, and
-with it everything the function wrote, is rolled back:
+Refusals are raised with SQLSTATEs of class ``LY``, and caught by the
+function's own exception block, which rolls back everything the function
+wrote and returns the SQLSTATE in ``refusal`` (and the DETAIL in
+``refusal_detail``) instead of failing the statement. A refusal inside the
+caller's transaction therefore needs no savepoint of the caller's (a round
+trip each way) to leave that transaction usable:
 
 - ``LY001`` the customer has no account yet (the caller creates it, then calls again);
 - ``LY002`` the key was used for a different operation;
@@ -18,7 +22,8 @@ with it everything the function wrote, is rolled back:
 - ``LY004`` not enough available points (DETAIL: the available points);
 - ``LY005`` no such reservation;
 - ``LY006`` the reservation was released;
-- ``LY007`` the lots hold fewer points than the account says.
+- ``LY007`` the lots hold fewer points than the account says: not a refusal
+  but a broken invariant, so it is not caught and fails the statement.
 
 Every statement inside a function takes a fresh snapshot (READ COMMITTED), so
 the key is looked up *after* the account lock is granted: a call that waited
@@ -94,7 +99,7 @@ CREATE OR REPLACE FUNCTION oscar_loyalty_accrue(
     p_user bigint, p_points bigint, p_key text, p_fingerprint text, p_reason text,
     p_order text, p_line text, p_origin text, p_available_at timestamptz, p_expires_at timestamptz,
     p_actor bigint, p_actor_name text, p_now timestamptz,
-    OUT replayed boolean, OUT lot oscar_loyalty_lot
+    OUT replayed boolean, OUT lot oscar_loyalty_lot, OUT refusal text, OUT refusal_detail text
 ) AS $$
 DECLARE
     acc oscar_loyalty_account;
@@ -147,6 +152,11 @@ BEGIN
             0, -paid_off, lot.id, p_order, p_key, p_fingerprint, p_actor, p_actor_name, p_reason, p_now);
     PERFORM oscar_loyalty_save_balances(acc, p_now);
     replayed := false;
+EXCEPTION WHEN SQLSTATE 'LY001' OR SQLSTATE 'LY002' OR SQLSTATE 'LY003' OR SQLSTATE 'LY004'
+        OR SQLSTATE 'LY005' OR SQLSTATE 'LY006' THEN
+    -- A refusal: everything the block wrote is rolled back, and the caller's transaction goes on.
+    GET STACKED DIAGNOSTICS refusal = RETURNED_SQLSTATE, refusal_detail = PG_EXCEPTION_DETAIL;
+    replayed := NULL;
 END;
 $$ LANGUAGE plpgsql;
 """
@@ -155,7 +165,8 @@ SPEND = """
 CREATE OR REPLACE FUNCTION oscar_loyalty_spend(
     p_user bigint, p_points bigint, p_key text, p_fingerprint text, p_order text,
     p_capture boolean, p_expires_at timestamptz, p_now timestamptz,
-    OUT replayed boolean, OUT reservation oscar_loyalty_reservation
+    OUT replayed boolean, OUT reservation oscar_loyalty_reservation, OUT refusal text,
+    OUT refusal_detail text
 ) AS $$
 DECLARE
     acc oscar_loyalty_account;
@@ -229,6 +240,11 @@ BEGIN
     END IF;
     PERFORM oscar_loyalty_save_balances(acc, p_now);
     replayed := false;
+EXCEPTION WHEN SQLSTATE 'LY001' OR SQLSTATE 'LY002' OR SQLSTATE 'LY003' OR SQLSTATE 'LY004'
+        OR SQLSTATE 'LY005' OR SQLSTATE 'LY006' THEN
+    -- A refusal: everything the block wrote is rolled back, and the caller's transaction goes on.
+    GET STACKED DIAGNOSTICS refusal = RETURNED_SQLSTATE, refusal_detail = PG_EXCEPTION_DETAIL;
+    replayed := NULL;
 END;
 $$ LANGUAGE plpgsql;
 """
@@ -236,7 +252,8 @@ $$ LANGUAGE plpgsql;
 CAPTURE = """
 CREATE OR REPLACE FUNCTION oscar_loyalty_capture(
     p_reservation bigint, p_now timestamptz,
-    OUT replayed boolean, OUT reservation oscar_loyalty_reservation
+    OUT replayed boolean, OUT reservation oscar_loyalty_reservation, OUT refusal text,
+    OUT refusal_detail text
 ) AS $$
 DECLARE
     owner bigint;
@@ -265,6 +282,11 @@ BEGIN
             reservation.id, reservation.order_number, reservation.key || ':capture', '', '', '', p_now);
     UPDATE oscar_loyalty_account SET reserved = reserved - reservation.points, updated_at = p_now WHERE id = owner;
     replayed := false;
+EXCEPTION WHEN SQLSTATE 'LY001' OR SQLSTATE 'LY002' OR SQLSTATE 'LY003' OR SQLSTATE 'LY004'
+        OR SQLSTATE 'LY005' OR SQLSTATE 'LY006' THEN
+    -- A refusal: everything the block wrote is rolled back, and the caller's transaction goes on.
+    GET STACKED DIAGNOSTICS refusal = RETURNED_SQLSTATE, refusal_detail = PG_EXCEPTION_DETAIL;
+    replayed := NULL;
 END;
 $$ LANGUAGE plpgsql;
 """

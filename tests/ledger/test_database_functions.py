@@ -4,11 +4,13 @@ A trigger on every ledger table counts the rows an operation writes and
 fails the n-th one on demand, inside the function itself. Each operation
 runs once to count its writes, then once per write with that write failing:
 in autocommit (the statement is the transaction) and inside a caller's
-transaction (the function runs in a savepoint, and the caller's transaction
-goes on). Every ledger row must be exactly as before.
+transaction (which fails with it, as with any failing statement: only the
+ledger's refusals are caught inside the function). Every ledger row must be
+exactly as before.
 """
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
 from oscar_loyalty import ledger
@@ -18,6 +20,8 @@ from tests.ledger.snapshots import ledger_rows
 from tests.ledger.test_atomicity import NOW, OPERATIONS, busy  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+User = get_user_model()
 
 TABLES = (
     "oscar_loyalty_account",
@@ -105,12 +109,12 @@ def test_a_write_failing_inside_the_function_leaves_every_ledger_row_as_it_was(b
             operation(busy)  # autocommit: the statement is the transaction
         assert ledger_rows() == before, f"rows changed when write {fail_at} of {count} failed"
 
-        faults(fail_at)
-        with transaction.atomic():
-            with pytest.raises(DatabaseError, match="injected fault"):
-                operation(busy)  # in a savepoint of the caller's transaction
-            # The caller's transaction is still usable.
-            assert ledger_rows() == before
+        people = User.objects.count()
+        with pytest.raises(DatabaseError, match="injected fault"), transaction.atomic():
+            UserFactory()  # the caller's own write
+            faults(fail_at)
+            operation(busy)  # in the caller's transaction, which rolls back whole
+        assert User.objects.count() == people
         assert ledger_rows() == before
 
     faults(0)
