@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_classes, get_model
 
 from oscar_loyalty import ledger
+from oscar_loyalty.checkout import choice
 from oscar_loyalty.checkout.calculations import points_cap, points_value
 from oscar_loyalty.checkout.forms import PointsForm
 from oscar_loyalty.checkout.payment_types import payment_event_type_id, points_source_type_id
@@ -53,8 +54,6 @@ Reservation = get_model("oscar_loyalty", "Reservation")
 
 logger = logging.getLogger("oscar_loyalty.checkout")
 
-SESSION_NAMESPACE = "loyalty"
-SESSION_POINTS = "points"
 # Retries of one order number (the basket restored after a failure keeps its
 # number) each get a fresh reservation; this bounds how many.
 MAX_ATTEMPTS = 20
@@ -73,6 +72,8 @@ class PointsPaymentMixin:
     points_event_type = "Bonus points"
 
     _points_form = None
+    _chosen_points = None
+    _points_choice_changed = False
     _points_reservation = None
     _points_captured = False
     _points_redirected = False
@@ -87,15 +88,26 @@ class PointsPaymentMixin:
         return self.request.user.is_authenticated
 
     def get_chosen_points(self):
-        """The points chosen on the payment step (0 if none): stored in the checkout session."""
-        value = self.checkout_session._get(SESSION_NAMESPACE, SESSION_POINTS, 0)
-        try:
-            return max(int(value or 0), 0)
-        except (TypeError, ValueError):
-            return 0
+        """The points chosen on the payment step (0 if none), kept in a signed cookie (see :mod:`..choice`)."""
+        if self._chosen_points is None:
+            self._chosen_points = choice.read(self.request)
+        return self._chosen_points
 
     def store_chosen_points(self, points):
-        self.checkout_session._set(SESSION_NAMESPACE, SESSION_POINTS, int(points))
+        """Choose ``points`` for this customer's order: the response keeps them (0 forgets the choice)."""
+        self._chosen_points = int(points)
+        self._points_choice_changed = True
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if self._points_choice_changed:
+            choice.write(response, request, self._chosen_points)
+        return response
+
+    def handle_successful_order(self, order):
+        # The choice was for this order: the next one starts without.
+        self.store_chosen_points(0)
+        return super().handle_successful_order(order)
 
     def get_points_limits(self, order_total, shipping_charge):
         """``(available, max_points)`` for this order, from the customer's balance and tier."""
@@ -337,8 +349,9 @@ class PointsPaymentMixin:
     def place_order(self, *args, **kwargs):
         if self._points_reservation is None:
             return super().place_order(*args, **kwargs)
-        # The order and the capture of its points commit together.
-        with transaction.atomic():
+        # The order and the capture of its points commit together (in the
+        # caller's transaction if there is one: nothing here catches an error).
+        with transaction.atomic(savepoint=False):
             order = super().place_order(*args, **kwargs)
             self.capture_points(order)
         if self._points_reservation is not None:

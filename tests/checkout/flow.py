@@ -2,14 +2,17 @@
 
 from decimal import Decimal
 
+from django.core import signing
 from django.urls import reverse
 from oscar.core.loading import get_model
 from oscar.test.factories import CountryFactory, create_product
 
 from oscar_loyalty import ledger
+from oscar_loyalty.checkout import choice
 from tests.factories import UserFactory
 
 Tier = get_model("oscar_loyalty", "Tier")
+Basket = get_model("basket", "Basket")
 
 ADDRESS = {
     "first_name": "Anna",
@@ -61,9 +64,16 @@ def place_order(client):
     return client.post(reverse("checkout:preview"), {"action": "place_order"})
 
 
-def set_session_points(client, points):
-    """What a tampered session (or a stale one) would hold."""
-    session = client.session
-    data = session.setdefault("checkout_data", {})
-    data.setdefault("loyalty", {})["points"] = points
-    session.save()
+def chosen_points(client):
+    """The points choice the customer's browser holds (the signed cookie's), or None without one."""
+    morsel = client.cookies.get(choice.COOKIE_NAME)
+    if morsel is None or not morsel.value:
+        return None
+    return signing.loads(morsel.value, salt=choice.SALT)[2]
+
+
+def set_chosen_points(client, points):
+    """What a stale cookie, or one signed with the shop's key by someone who has it, would hold."""
+    user_id = int(client.session["_auth_user_id"])
+    basket = Basket.objects.get(owner_id=user_id, status=Basket.OPEN)
+    client.cookies[choice.COOKIE_NAME] = signing.dumps([user_id, basket.pk, points], salt=choice.SALT, compress=False)

@@ -1,7 +1,7 @@
 """Bad input and abuse at checkout: each is refused in plain words, or ignored, and changes nothing.
 
 ``test_checkout.py`` covers the points form's bad amounts on the payment
-step and a tampered session; here: forged requests, fields the pages never
+step and a tampered choice; here: forged requests, fields the pages never
 send, bad amounts at every step, and checkouts left half-way.
 """
 
@@ -11,6 +11,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,9 +19,18 @@ from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class, get_model
 
 from oscar_loyalty import ledger, tasks
+from oscar_loyalty.checkout import choice
 from oscar_loyalty.checkout.mixins import reservation_key
 from oscar_loyalty.checkout.views import PaymentDetailsView
-from tests.checkout.flow import choose_points, customer_with_points, place_order, product_priced, reach_payment_details
+from tests.checkout.flow import (
+    choose_points,
+    chosen_points,
+    customer_with_points,
+    place_order,
+    product_priced,
+    reach_payment_details,
+    set_chosen_points,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +45,6 @@ HUGE = "9" * 40
 
 def available(user):
     return ledger.get_balance(user).available
-
-
-def chosen_points(client):
-    return client.session.get("checkout_data", {}).get("loyalty", {}).get("points")
 
 
 def same_session(client, **kwargs):
@@ -69,6 +75,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(client, ur
     response = forged.post(reverse(url), data)
 
     assert response.status_code == 403
+    assert chosen_points(forged) is None
     assert chosen_points(client) == 100
     assert not Order.objects.exists()
     assert Reservation.objects.count() == 0
@@ -88,7 +95,7 @@ def test_the_same_post_with_the_csrf_token_is_accepted(client):
     )
 
     assert response.status_code == 200
-    assert chosen_points(client) == 150
+    assert chosen_points(browser) == 150
 
 
 # --- Fields the pages never send ----------------------------------------------------------
@@ -198,13 +205,11 @@ def test_an_amount_posted_with_place_order_is_ignored_for_the_one_chosen(client,
 
 
 @pytest.mark.parametrize("stored", [-50, "150abc", None, [150]])
-def test_a_corrupt_choice_in_the_session_places_the_order_without_points(client, stored):
+def test_a_corrupt_choice_places_the_order_without_points(client, stored):
     user = customer_with_points(500)
     reach_payment_details(client, user, product_priced("1000.00"))
     choose_points(client, "150")
-    session = client.session
-    session["checkout_data"]["loyalty"]["points"] = stored
-    session.save()
+    set_chosen_points(client, stored)
 
     response = place_order(client)
 
@@ -214,13 +219,32 @@ def test_a_corrupt_choice_in_the_session_places_the_order_without_points(client,
     assert available(user) == 500
 
 
-def test_a_huge_choice_in_the_session_is_refused_when_the_order_is_placed(client):
+@pytest.mark.parametrize("whose", ["another customer", "another basket", "nobody (unsigned)"])
+def test_a_choice_made_for_someone_else_is_no_choice(client, whose):
     user = customer_with_points(500)
     reach_payment_details(client, user, product_priced("1000.00"))
     choose_points(client, "150")
-    session = client.session
-    session["checkout_data"]["loyalty"]["points"] = 10**30
-    session.save()
+    user_id, basket_id, points = signing.loads(client.cookies[choice.COOKIE_NAME].value, salt=choice.SALT)
+    forged = {
+        "another customer": signing.dumps([user_id + 1, basket_id, points], salt=choice.SALT),
+        "another basket": signing.dumps([user_id, basket_id + 1, points], salt=choice.SALT),
+        "nobody (unsigned)": "150",
+    }[whose]
+    client.cookies[choice.COOKIE_NAME] = forged
+
+    assert client.get(reverse("checkout:preview")).context["loyalty"]["points"] == 0
+    response = place_order(client)
+
+    assert response.status_code == 302
+    assert not Source.objects.filter(order=Order.objects.get()).exists()
+    assert available(user) == 500
+
+
+def test_a_huge_choice_is_refused_when_the_order_is_placed(client):
+    user = customer_with_points(500)
+    reach_payment_details(client, user, product_priced("1000.00"))
+    choose_points(client, "150")
+    set_chosen_points(client, 10**30)
 
     response = place_order(client)
 

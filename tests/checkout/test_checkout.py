@@ -6,21 +6,24 @@ from unittest import mock
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
+from django.core import signing
 from django.urls import reverse
 from oscar.apps.checkout import views as oscar_views
 from oscar.core.loading import get_class, get_model
 
 from oscar_loyalty import ledger
+from oscar_loyalty.checkout import choice
 from oscar_loyalty.checkout.loading import class_loader
 from oscar_loyalty.checkout.mixins import PointsPaymentMixin, reservation_key
 from oscar_loyalty.checkout.views import PaymentDetailsView
 from tests.checkout.flow import (
     choose_points,
+    chosen_points,
     customer_with_points,
     place_order,
     product_priced,
     reach_payment_details,
-    set_session_points,
+    set_chosen_points,
 )
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +122,7 @@ def test_bad_amounts_are_refused_on_the_form_and_reserve_nothing(client, points,
     assert response.template_name == ["oscar/checkout/payment_details.html"]
     assert form_errors(response) == [message]
     assert message in response.content.decode()
-    assert client.session["checkout_data"].get("loyalty", {}).get("points") is None
+    assert chosen_points(client) is None
     assert Reservation.objects.count() == 0
     assert available(user) == 500
 
@@ -262,11 +265,11 @@ def test_the_same_order_number_reserves_once(rf):
     assert available(user) == 350
 
 
-def test_a_tampered_session_is_checked_again_when_the_order_is_placed(client):
+def test_a_tampered_choice_is_checked_again_when_the_order_is_placed(client):
     user = customer_with_points(500)
     reach_payment_details(client, user, product_priced("1000.00"))
     choose_points(client, "150")
-    set_session_points(client, 400)  # more than the 200 allowed on this order
+    set_chosen_points(client, 400)  # more than the 200 allowed on this order
 
     response = place_order(client)
 
@@ -338,12 +341,13 @@ def test_a_reservation_released_before_the_order_is_written_leaves_no_order(clie
     assert available(user) == 500
 
 
-def test_a_guest_pays_no_points_whatever_the_session_says(rf):
+def test_a_guest_pays_no_points_whatever_the_cookie_says(rf):
     # Oscar decides at URL set-up whether guests may check out, so this stays at the view level.
     view = PaymentDetailsView()
     view.request = rf.post("/")
     view.request.user = AnonymousUser()
-    view.checkout_session = mock.Mock(_get=mock.Mock(return_value=150))
+    view.request.COOKIES[choice.COOKIE_NAME] = signing.dumps([None, None, 150], salt=choice.SALT)
+    view.checkout_session = mock.Mock()
 
     view.handle_payment("100077", mock.Mock(incl_tax=D("1000.00"), currency="RUB"))
 

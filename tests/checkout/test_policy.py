@@ -14,7 +14,7 @@ from tests.checkout.flow import (
     place_order,
     product_priced,
     reach_payment_details,
-    set_session_points,
+    set_chosen_points,
 )
 from tests.checkout.promotions import add_voucher, messages_of, promo_code
 
@@ -130,7 +130,7 @@ def test_a_promo_code_added_after_choosing_points_drops_them_and_says_so(client,
 @EXCLUSIVE
 def test_points_and_a_promo_code_are_refused_again_when_the_order_is_placed(client, shopper):
     add_voucher(client, "SPRING10")
-    set_session_points(client, 150)  # a stale or tampered session
+    set_chosen_points(client, 150)  # a stale choice
 
     response = place_order(client)
 

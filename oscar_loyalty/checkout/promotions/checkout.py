@@ -42,6 +42,9 @@ class PromotionsMixin:
         if excluded:
             ctx["exclusion_message"] = policy.exclusion_message()
             ctx["max_points"] = 0
+            if super().get_chosen_points():
+                # A promo code came after the points were chosen: it wins (see :mod:`.policy`).
+                self.store_chosen_points(0)
         return ctx
 
     def handle_payment_details_submission(self, request):

@@ -5,9 +5,9 @@ False the customer uses one or the other:
 
 - with a voucher in the basket, the payment step offers no points and says why;
 - points posted anyway are refused with a form error;
-- a voucher added after points were chosen wins: the points choice is dropped
-  and the customer is told (the voucher is the later, explicit action, and
-  the points can be chosen again by removing it);
+- a voucher added after points were chosen wins: the customer is told, and
+  the points choice is dropped when the checkout is next shown (the voucher is
+  the later, explicit action; the points can be chosen again after removing it);
 - the order is checked again when it is placed.
 
 A promotion brought back by a secret code counts as a promo code if it was
@@ -17,12 +17,9 @@ reached through one in the original order.
 from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from oscar.core.loading import get_class
 
+from oscar_loyalty.checkout import choice
 from oscar_loyalty.settings import loyalty_settings
-
-SESSION_NAMESPACE = "loyalty"
-SESSION_POINTS = "points"
 
 
 def combine_allowed():
@@ -61,18 +58,13 @@ def points_dropped_message(points):
 
 
 def voucher_added(sender, basket, voucher, **kwargs):
-    """On Oscar's ``voucher_addition``: under the exclusive policy, drop a points choice and say so."""
+    """On Oscar's ``voucher_addition``: under the exclusive policy, tell a customer who chose points they go."""
     request = getattr(sender, "request", None)
-    if request is None or combine_allowed() or not hasattr(request, "session"):
+    if request is None or combine_allowed() or not hasattr(request, "COOKIES"):
         return
-    checkout_session = get_class("checkout.utils", "CheckoutSessionData")(request)
-    try:
-        points = int(checkout_session._get(SESSION_NAMESPACE, SESSION_POINTS, 0) or 0)
-    except (TypeError, ValueError):
-        points = 0
+    points = choice.read(request)
     if points <= 0:
         return
-    checkout_session._set(SESSION_NAMESPACE, SESSION_POINTS, 0)
     messages.warning(request, points_dropped_message(points))
 
 
