@@ -7,11 +7,13 @@ migration ``0009_ledger_functions``) do what the Python path does, statement
 for statement, inside the server: an operation costs one round trip instead of
 six to nine, and no ORM work on the client.
 
-A function returns its refusals (the SQLSTATEs ``LY001``-``LY006``) rather
-than raising them, after rolling back what it wrote inside its own exception
-block: so a refusal inside the caller's transaction leaves that transaction
-usable, as the Python path's ``atomic`` block does, without a savepoint round
-trip of the caller's. Anything else fails the statement as any error does.
+Outside a transaction the call runs in autocommit: the statement is the
+transaction, and a refusal (raised with an SQLSTATE ``LY001``-``LY006``)
+rolls it back. Inside the caller's transaction the ``_guarded`` variant
+runs: it rolls back what the operation wrote and *returns* the refusal, so
+the caller's transaction stays usable, as the Python path's ``atomic`` block
+leaves it, without a savepoint round trip. A database error fails the
+caller's transaction, as any failing statement does.
 """
 
 from django.db import DatabaseError, connection
@@ -34,21 +36,20 @@ Reservation = get_model("oscar_loyalty", "Reservation")
 LOT_COLUMNS = [field.column for field in Lot._meta.concrete_fields]
 RESERVATION_COLUMNS = [field.column for field in Reservation._meta.concrete_fields]
 
-ACCRUE_SQL = (
-    "SELECT r.refusal, r.refusal_detail, r.replayed, "
-    + ", ".join(f"(r.lot).{column}" for column in LOT_COLUMNS)
-    + " FROM oscar_loyalty_accrue(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) AS r"
-)
-SPEND_SQL = (
-    "SELECT r.refusal, r.refusal_detail, r.replayed, "
-    + ", ".join(f"(r.reservation).{column}" for column in RESERVATION_COLUMNS)
-    + " FROM oscar_loyalty_spend(%s, %s, %s, %s, %s, %s, %s, %s) AS r"
-)
-CAPTURE_SQL = (
-    "SELECT r.refusal, r.refusal_detail, r.replayed, "
-    + ", ".join(f"(r.reservation).{column}" for column in RESERVATION_COLUMNS)
-    + " FROM oscar_loyalty_capture(%s, %s) AS r"
-)
+
+def _calls(function, result, columns, arguments):
+    """``(autocommit, guarded)``: the two statements calling ``function``; both give refusal, detail, replayed, row."""
+    selected = ", ".join(f"(r.{result}).{column}" for column in columns)
+    placeholders = ", ".join(["%s"] * arguments)
+    return (
+        f"SELECT NULL, NULL, r.replayed, {selected} FROM {function}({placeholders}) AS r",
+        f"SELECT r.refusal, r.refusal_detail, r.replayed, {selected} FROM {function}_guarded({placeholders}) AS r",
+    )
+
+
+ACCRUE_SQL = _calls("oscar_loyalty_accrue", "lot", LOT_COLUMNS, 13)
+SPEND_SQL = _calls("oscar_loyalty_spend", "reservation", RESERVATION_COLUMNS, 8)
+CAPTURE_SQL = _calls("oscar_loyalty_capture", "reservation", RESERVATION_COLUMNS, 2)
 # The account and, only when some may matter, its live lots that are
 # pending or expire before the horizon: one row per lot, or one row without.
 BALANCE_SQL = (
@@ -117,18 +118,19 @@ def balance_rows(user_id, horizon):
     return available, pending, reserved, debt, status, lots
 
 
-def _call(sql, params, requested=None):
-    """The function's row without its refusal columns; its refusal raised as the ledger's exception."""
+def _call(statements, params, requested=None):
+    """The function's row (``replayed`` first); a refusal raised as the ledger's exception."""
+    autocommit, guarded = statements
     try:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(guarded if connection.in_atomic_block else autocommit, params)
             sqlstate, detail, *row = cursor.fetchone()
-    except DatabaseError as exc:
-        # LY007, a broken invariant, fails the statement (and the caller's transaction).
+    except DatabaseError as exc:  # a refusal raised in autocommit, or LY007 (never caught); anything else as it is
         cause = exc.__cause__ if exc.__cause__ is not None else exc
-        if getattr(cause, "sqlstate", None) != "LY007":
+        sqlstate = getattr(cause, "sqlstate", None) or ""
+        if not sqlstate.startswith("LY"):
             raise
-        sqlstate, detail = "LY007", None
+        detail = cause.diag.message_detail
     if sqlstate is not None:
         raise _refusal(sqlstate, detail, requested)
     return row

@@ -9,12 +9,14 @@ so an operation costs one statement instead of six to nine. The Python side
 key's fingerprint before it calls them, and turns their refusals into the
 ledger's exceptions.
 
-Refusals are raised with SQLSTATEs of class ``LY``, and caught by the
-function's own exception block, which rolls back everything the function
-wrote and returns the SQLSTATE in ``refusal`` (and the DETAIL in
-``refusal_detail``) instead of failing the statement. A refusal inside the
-caller's transaction therefore needs no savepoint of the caller's (a round
-trip each way) to leave that transaction usable:
+Refusals are raised with SQLSTATEs of class ``LY`` so the statement, and
+with it everything the function wrote, is rolled back. Inside the caller's
+transaction the Python side calls the ``_guarded`` variant instead, which
+catches a refusal in an exception block (rolling back what the operation
+wrote) and returns its SQLSTATE in ``refusal`` (its DETAIL in
+``refusal_detail``): the caller's transaction stays usable without a
+savepoint round trip of its own. Autocommit calls skip that block, which
+costs a subtransaction per call.
 
 - ``LY001`` the customer has no account yet (the caller creates it, then calls again);
 - ``LY002`` the key was used for a different operation;
@@ -22,8 +24,8 @@ trip each way) to leave that transaction usable:
 - ``LY004`` not enough available points (DETAIL: the available points);
 - ``LY005`` no such reservation;
 - ``LY006`` the reservation was released;
-- ``LY007`` the lots hold fewer points than the account says: not a refusal
-  but a broken invariant, so it is not caught and fails the statement.
+- ``LY007`` the lots hold fewer points than the account says: a broken
+  invariant, not a refusal; never caught.
 
 Every statement inside a function takes a fresh snapshot (READ COMMITTED), so
 the key is looked up *after* the account lock is granted: a call that waited
@@ -99,7 +101,7 @@ CREATE OR REPLACE FUNCTION oscar_loyalty_accrue(
     p_user bigint, p_points bigint, p_key text, p_fingerprint text, p_reason text,
     p_order text, p_line text, p_origin text, p_available_at timestamptz, p_expires_at timestamptz,
     p_actor bigint, p_actor_name text, p_now timestamptz,
-    OUT replayed boolean, OUT lot oscar_loyalty_lot, OUT refusal text, OUT refusal_detail text
+    OUT replayed boolean, OUT lot oscar_loyalty_lot
 ) AS $$
 DECLARE
     acc oscar_loyalty_account;
@@ -152,11 +154,6 @@ BEGIN
             0, -paid_off, lot.id, p_order, p_key, p_fingerprint, p_actor, p_actor_name, p_reason, p_now);
     PERFORM oscar_loyalty_save_balances(acc, p_now);
     replayed := false;
-EXCEPTION WHEN SQLSTATE 'LY001' OR SQLSTATE 'LY002' OR SQLSTATE 'LY003' OR SQLSTATE 'LY004'
-        OR SQLSTATE 'LY005' OR SQLSTATE 'LY006' THEN
-    -- A refusal: everything the block wrote is rolled back, and the caller's transaction goes on.
-    GET STACKED DIAGNOSTICS refusal = RETURNED_SQLSTATE, refusal_detail = PG_EXCEPTION_DETAIL;
-    replayed := NULL;
 END;
 $$ LANGUAGE plpgsql;
 """
@@ -165,8 +162,7 @@ SPEND = """
 CREATE OR REPLACE FUNCTION oscar_loyalty_spend(
     p_user bigint, p_points bigint, p_key text, p_fingerprint text, p_order text,
     p_capture boolean, p_expires_at timestamptz, p_now timestamptz,
-    OUT replayed boolean, OUT reservation oscar_loyalty_reservation, OUT refusal text,
-    OUT refusal_detail text
+    OUT replayed boolean, OUT reservation oscar_loyalty_reservation
 ) AS $$
 DECLARE
     acc oscar_loyalty_account;
@@ -240,11 +236,6 @@ BEGIN
     END IF;
     PERFORM oscar_loyalty_save_balances(acc, p_now);
     replayed := false;
-EXCEPTION WHEN SQLSTATE 'LY001' OR SQLSTATE 'LY002' OR SQLSTATE 'LY003' OR SQLSTATE 'LY004'
-        OR SQLSTATE 'LY005' OR SQLSTATE 'LY006' THEN
-    -- A refusal: everything the block wrote is rolled back, and the caller's transaction goes on.
-    GET STACKED DIAGNOSTICS refusal = RETURNED_SQLSTATE, refusal_detail = PG_EXCEPTION_DETAIL;
-    replayed := NULL;
 END;
 $$ LANGUAGE plpgsql;
 """
@@ -252,8 +243,7 @@ $$ LANGUAGE plpgsql;
 CAPTURE = """
 CREATE OR REPLACE FUNCTION oscar_loyalty_capture(
     p_reservation bigint, p_now timestamptz,
-    OUT replayed boolean, OUT reservation oscar_loyalty_reservation, OUT refusal text,
-    OUT refusal_detail text
+    OUT replayed boolean, OUT reservation oscar_loyalty_reservation
 ) AS $$
 DECLARE
     owner bigint;
@@ -282,17 +272,62 @@ BEGIN
             reservation.id, reservation.order_number, reservation.key || ':capture', '', '', '', p_now);
     UPDATE oscar_loyalty_account SET reserved = reserved - reservation.points, updated_at = p_now WHERE id = owner;
     replayed := false;
-EXCEPTION WHEN SQLSTATE 'LY001' OR SQLSTATE 'LY002' OR SQLSTATE 'LY003' OR SQLSTATE 'LY004'
-        OR SQLSTATE 'LY005' OR SQLSTATE 'LY006' THEN
-    -- A refusal: everything the block wrote is rolled back, and the caller's transaction goes on.
-    GET STACKED DIAGNOSTICS refusal = RETURNED_SQLSTATE, refusal_detail = PG_EXCEPTION_DETAIL;
-    replayed := NULL;
 END;
 $$ LANGUAGE plpgsql;
 """
 
-FUNCTIONS = (SETTLE, SAVE, ACCRUE, SPEND, CAPTURE)
+REFUSALS = " OR ".join(f"SQLSTATE 'LY00{n}'" for n in range(1, 7))
+
+
+def guarded(name, params, call, result):
+    """``{name}_guarded``: ``{name}`` with its refusals returned rather than raised."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}_guarded(
+    {params},
+    OUT refusal text, OUT refusal_detail text, OUT replayed boolean, OUT {result}
+) AS $$
+DECLARE
+    done record;
+BEGIN
+    done := {name}({call});
+    replayed := done.replayed;
+    {result.split()[0]} := done.{result.split()[0]};
+EXCEPTION WHEN {REFUSALS} THEN
+    GET STACKED DIAGNOSTICS refusal = RETURNED_SQLSTATE, refusal_detail = PG_EXCEPTION_DETAIL;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+ACCRUE_GUARDED = guarded(
+    "oscar_loyalty_accrue",
+    "p_user bigint, p_points bigint, p_key text, p_fingerprint text, p_reason text, p_order text, p_line text, "
+    "p_origin text, p_available_at timestamptz, p_expires_at timestamptz, p_actor bigint, p_actor_name text, "
+    "p_now timestamptz",
+    "p_user, p_points, p_key, p_fingerprint, p_reason, p_order, p_line, p_origin, p_available_at, p_expires_at, "
+    "p_actor, p_actor_name, p_now",
+    "lot oscar_loyalty_lot",
+)
+SPEND_GUARDED = guarded(
+    "oscar_loyalty_spend",
+    "p_user bigint, p_points bigint, p_key text, p_fingerprint text, p_order text, p_capture boolean, "
+    "p_expires_at timestamptz, p_now timestamptz",
+    "p_user, p_points, p_key, p_fingerprint, p_order, p_capture, p_expires_at, p_now",
+    "reservation oscar_loyalty_reservation",
+)
+CAPTURE_GUARDED = guarded(
+    "oscar_loyalty_capture",
+    "p_reservation bigint, p_now timestamptz",
+    "p_reservation, p_now",
+    "reservation oscar_loyalty_reservation",
+)
+
+FUNCTIONS = (SETTLE, SAVE, ACCRUE, SPEND, CAPTURE, ACCRUE_GUARDED, SPEND_GUARDED, CAPTURE_GUARDED)
 SIGNATURES = (
+    "oscar_loyalty_capture_guarded(bigint, timestamptz)",
+    "oscar_loyalty_spend_guarded(bigint, bigint, text, text, text, boolean, timestamptz, timestamptz)",
+    "oscar_loyalty_accrue_guarded(bigint, bigint, text, text, text, text, text, text, timestamptz, timestamptz, "
+    "bigint, text, timestamptz)",
     "oscar_loyalty_capture(bigint, timestamptz)",
     "oscar_loyalty_spend(bigint, bigint, text, text, text, boolean, timestamptz, timestamptz)",
     "oscar_loyalty_accrue(bigint, bigint, text, text, text, text, text, text, timestamptz, timestamptz, bigint, "
