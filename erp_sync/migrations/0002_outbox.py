@@ -111,7 +111,7 @@ class Migration(migrations.Migration):
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("customer_id", models.BigIntegerField(blank=True, null=True, verbose_name="Customer")),
-                ("key", models.CharField(max_length=255, unique=True, verbose_name="Movement key")),
+                ("key", models.CharField(max_length=255, verbose_name="Movement key")),
                 ("kind", models.CharField(max_length=32, verbose_name="Kind")),
                 ("points", models.BigIntegerField(verbose_name="Points")),
                 ("order_number", models.CharField(blank=True, max_length=128, verbose_name="Order number")),

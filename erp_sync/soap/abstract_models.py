@@ -42,7 +42,9 @@ class AbstractOutboxMessage(models.Model):
     )
     # The customer's user id when the movement was written (the accounting system's customer code).
     customer_id = models.BigIntegerField(_("Customer"), null=True, blank=True)
-    key = models.CharField(_("Movement key"), max_length=255, unique=True)
+    # The journal entry's key: unique already through ``entry``, so not indexed again
+    # (two more index writes per movement, on the ledger's hot path).
+    key = models.CharField(_("Movement key"), max_length=255)
     kind = models.CharField(_("Kind"), max_length=32)
     points = models.BigIntegerField(_("Points"))
     order_number = models.CharField(_("Order number"), max_length=128, blank=True)
