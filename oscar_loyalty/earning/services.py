@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger, signals
+from oscar_loyalty.checkout.calculations import points_value
 from oscar_loyalty.earning import margins, tiers
 from oscar_loyalty.earning.calculations import LineInput, order_accrual
 from oscar_loyalty.settings import loyalty_settings
@@ -127,7 +128,8 @@ def reverse_for_order(order, *, fraction=1, key=None, reason="", actor=None, now
 
     The ledger makes this idempotent by ``key`` (a full reversal's key is the
     order number); the purchase volume follows the share of the order the
-    ledger has reversed so far. Returns the ledger's ``Reversal`` or None.
+    ledger has reversed so far, and so does the refunded amount of the order's
+    "Bonus points" payment source. Returns the ledger's ``Reversal`` or None.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -145,7 +147,31 @@ def reverse_for_order(order, *, fraction=1, key=None, reason="", actor=None, now
                     now=now,
                     allow_downgrade=True,
                 )
+        refund_points_source(order, reference=reversal.key if reversal is not None else "")
     return reversal
+
+
+def refund_points_source(order, *, reference=""):
+    """Record the points given back so far as refunded on the order's points payment source.
+
+    Oscar's way (``Source.refund``: the refunded amount and a "Refund"
+    transaction), so the order's payment tab and an accountant's export show
+    what the points part of the payment became. Brought up to the total the
+    ledger has restored for the order, never past what the source debited:
+    running it again records nothing more.
+    """
+    source = (
+        Source.objects.select_for_update(of=("self",))
+        .filter(order=order, source_type__name=loyalty_settings.POINTS_SOURCE_TYPE)
+        .order_by("pk")
+        .first()
+    )
+    if source is None:
+        return
+    restored = Reversal.objects.filter(order_number=order.number).aggregate(points=Sum("points_restored"))["points"]
+    money = min(points_value(restored or 0, loyalty_settings.POINT_VALUE), source.amount_debited)
+    if money > source.amount_refunded:
+        source.refund(money - source.amount_refunded, reference=reference)
 
 
 def record_return(order, amount, *, key, reason="", actor=None, now=None):

@@ -24,10 +24,18 @@ PaymentEvent = get_model("order", "PaymentEvent")
 PaymentEventType = get_model("order", "PaymentEventType")
 QualifyingPurchase = get_model("oscar_loyalty", "QualifyingPurchase")
 Reversal = get_model("oscar_loyalty", "Reversal")
+Source = get_model("payment", "Source")
 
 
 def available(user):
     return ledger.get_balance(user).available
+
+
+def points_refunded(order):
+    """The points payment source's refunded amount, and its refund transactions' amounts."""
+    source = Source.objects.get(order=order, source_type__name="Bonus points")
+    refunds = source.transactions.filter(txn_type="Refund").values_list("amount", flat=True)
+    return source.amount_refunded, sorted(refunds)
 
 
 @pytest.fixture
@@ -103,6 +111,7 @@ def test_cancelling_the_order_in_the_dashboard_restores_the_points(staff, order_
     assert available(order.user) == 500
     reversal = Reversal.objects.get(order_number=order.number)
     assert reversal.points_restored == 150
+    assert points_refunded(order) == (D("150.00"), [D("150.00")])
     assert ledger.check_accounts() == []
 
 
@@ -146,6 +155,7 @@ def test_the_same_lines_refunded_twice_restore_once(staff, order_paid_with_point
     )
     assert PaymentEvent.objects.filter(order=order, event_type=refund_type).count() == 1
     assert available(order.user) == 410
+    assert points_refunded(order) == (D("60.00"), [D("60.00")])
 
 
 def test_refunding_every_line_restores_every_point(staff, order_paid_with_points, refund_type):
@@ -173,6 +183,7 @@ def test_the_whole_order_refunded_twice_restores_once(staff, order_paid_with_poi
 
     assert "Payment event created" in messages_of(response)
     assert available(order.user) == 500
+    assert points_refunded(order) == (D("150.00"), [D("150.00")])
     assert ledger.check_accounts() == []
 
 
@@ -191,6 +202,8 @@ def test_cancelling_after_a_refund_restores_what_is_left(staff, order_paid_with_
     staff.post(order_page(order), {"order_action": "change_order_status", "new_status": "Cancelled"})
 
     assert available(order.user) == 500
+    # Oscar's record of the points part of the payment follows: 60.00 with the refund, the 90.00 left on cancelling.
+    assert points_refunded(order) == (D("150.00"), [D("60.00"), D("90.00")])
     assert ledger.check_accounts() == []
 
 
