@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from oscar.core.loading import get_model
+
+from oscar_loyalty.admin import ReadOnlyAdmin
 
 OutboxMessage = get_model("erp_sync", "OutboxMessage")
 ErpChange = get_model("erp_sync", "ErpChange")
@@ -12,7 +12,7 @@ ReconciliationRun = get_model("erp_sync", "ReconciliationRun")
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     """Read-only: rows come from the journal's trigger and leave by delivery; staff may only retry."""
 
     list_display = (
@@ -30,53 +30,21 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     search_fields = ("key", "order_number", "=customer_id")
     actions = ["retry"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.action(description=_("Send the selected parked movements again"))
     def retry(self, request, queryset):
-        from erp_sync.outbox import retry_parked
-        from erp_sync.tasks import deliver_outbox_task
+        from erp_sync.outbox import retried_message, retry_parked
+        from erp_sync.tasks import deliver_after_commit
 
         accounts = retry_parked(queryset)
-
-        def kick():
-            for account_id in accounts:
-                deliver_outbox_task.delay(account_id)
-
-        transaction.on_commit(kick)
-        self.message_user(
-            request,
-            ngettext(
-                "Movements of %(count)d customer will be sent again.",
-                "Movements of %(count)d customers will be sent again.",
-                len(accounts),
-            )
-            % {"count": len(accounts)},
-            messages.SUCCESS,
-        )
+        deliver_after_commit(accounts)
+        self.message_user(request, retried_message(len(accounts)), messages.SUCCESS)
 
 
 @admin.register(ErpChange)
-class ErpChangeAdmin(admin.ModelAdmin):
+class ErpChangeAdmin(ReadOnlyAdmin):
     list_display = ("kind", "erp_id", "customer", "points", "tier", "accountant", "state", "error", "received_at")
     list_filter = ("kind", "state")
     search_fields = ("erp_id", "customer")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReconciliationRun)

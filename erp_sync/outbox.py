@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 
 from erp_sync.soap.client import ErpError, ErpNotConfigured, Movement, MovementResult, get_service
@@ -144,6 +145,15 @@ def retry_parked(queryset, *, now=None):
             status=OutboxMessage.PENDING, attempts=0, next_attempt_at=None, locked_until=None, lease_token=""
         )
     return sorted({account for _pk, account in rows})
+
+
+def retried_message(count):
+    """What staff are told after a retry that queued the movements of ``count`` customers."""
+    return ngettext(
+        "Movements of %(count)d customer will be sent again.",
+        "Movements of %(count)d customers will be sent again.",
+        count,
+    ) % {"count": count}
 
 
 def redeliver_customer(account_id):

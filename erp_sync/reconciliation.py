@@ -180,14 +180,9 @@ def resolve_by_pushing(line, *, actor):
     for account_id in accounts:
         outbox.redeliver_customer(account_id)
     _mark(line, ReconciliationLine.PUSHED, actor)
+    from erp_sync.tasks import deliver_after_commit
 
-    def kick():
-        from erp_sync.tasks import deliver_outbox_task
-
-        for account_id in accounts:
-            deliver_outbox_task.delay(account_id)
-
-    transaction.on_commit(kick)
+    deliver_after_commit(accounts)
     return accounts
 
 

@@ -33,6 +33,19 @@ def deliver_outbox_task(account_id):
     return result.delivered
 
 
+def deliver_after_commit(account_ids):
+    """Queue a delivery for each of ``account_ids`` once the current transaction commits."""
+    from django.db import transaction
+
+    accounts = list(account_ids)
+
+    def kick():
+        for account_id in accounts:
+            deliver_outbox_task.delay(account_id)
+
+    transaction.on_commit(kick)
+
+
 @shared_task(name="erp_sync.sweep_outbox", acks_late=True, ignore_result=True)
 def sweep_outbox_task():
     """Queue a delivery for every customer with movements due; returns how many."""

@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 from oscar.core.loading import get_model
 
@@ -19,16 +18,6 @@ OutboxMessage = get_model("erp_sync", "OutboxMessage")
 ErpChange = get_model("erp_sync", "ErpChange")
 ReconciliationRun = get_model("erp_sync", "ReconciliationRun")
 ReconciliationLine = get_model("erp_sync", "ReconciliationLine")
-
-
-def _queue(accounts):
-    from erp_sync.tasks import deliver_outbox_task
-
-    def kick():
-        for account_id in accounts:
-            deliver_outbox_task.delay(account_id)
-
-    transaction.on_commit(kick)
 
 
 @method_decorator(staff_member_required(login_url="dashboard:login"), name="dispatch")
@@ -58,17 +47,11 @@ class OutboxView(View):
         if action == "retry":
             selected = [pk for pk in request.POST.getlist("selected") if pk.isdigit()]
             queryset = OutboxMessage.objects.filter(pk__in=selected) if selected else OutboxMessage.objects.all()
+            from erp_sync.tasks import deliver_after_commit
+
             accounts = outbox.retry_parked(queryset)
-            _queue(accounts)
-            messages.success(
-                request,
-                ngettext(
-                    "Movements of %(count)d customer will be sent again.",
-                    "Movements of %(count)d customers will be sent again.",
-                    len(accounts),
-                )
-                % {"count": len(accounts)},
-            )
+            deliver_after_commit(accounts)
+            messages.success(request, outbox.retried_message(len(accounts)))
         elif action == "sweep":
             from erp_sync.tasks import sweep_outbox_task
 
