@@ -193,14 +193,19 @@ class LoyaltyService:
             _balance(_sub(ret, "Balance"), customer, customer in points, points.get(customer, 0))
         return _wrap("GetBalances", ret)
 
-    def op_GetCorrections(self, request):
+    def _feed(self, request, rows_after):
+        """A page of a feed after the request's cursor: ``(the answer with its next cursor, the rows)``."""
         cursor, limit = _text(request, "Cursor"), int(_text(request, "Limit"))
         try:
-            rows = self.store.corrections_after(cursor, max(1, min(limit, 1000)))
+            rows = rows_after(cursor, max(1, min(limit, 1000)))
         except ValueError as exc:
             raise SoapFault(str(exc), client=True) from None
         ret = _el("return")
         _sub(ret, "Cursor", str(rows[-1]["id"]) if rows else cursor)
+        return ret, rows
+
+    def op_GetCorrections(self, request):
+        ret, rows = self._feed(request, self.store.corrections_after)
         for row in rows:
             item = _sub(ret, "Correction")
             for tag, value in (
@@ -215,13 +220,7 @@ class LoyaltyService:
         return _wrap("GetCorrections", ret)
 
     def op_GetStatuses(self, request):
-        cursor, limit = _text(request, "Cursor"), int(_text(request, "Limit"))
-        try:
-            rows = self.store.statuses_after(cursor, max(1, min(limit, 1000)))
-        except ValueError as exc:
-            raise SoapFault(str(exc), client=True) from None
-        ret = _el("return")
-        _sub(ret, "Cursor", str(rows[-1]["id"]) if rows else cursor)
+        ret, rows = self._feed(request, self.store.statuses_after)
         for row in rows:
             item = _sub(ret, "Status")
             _sub(item, "Id", str(row["id"]))
