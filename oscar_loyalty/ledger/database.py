@@ -144,18 +144,9 @@ def _refusal(sqlstate, detail, requested):
     if sqlstate == "LY003":
         return AccountBlocked()
     if sqlstate == "LY004":
-        return insufficient_points(int(detail), requested)
+        return InsufficientPoints.of(int(detail), requested)
     if sqlstate == "LY005":
         return InvalidOperation(_("There is no such reservation."))
     if sqlstate == "LY006":
         return ReservationReleased()
     return InvalidOperation(_("The lots hold fewer points than the account says."))
-
-
-def insufficient_points(available, requested):
-    return InsufficientPoints(
-        _("Only %(available)s points are available, %(requested)s were asked for.")
-        % {"available": available, "requested": requested},
-        available=available,
-        requested=requested,
-    )

@@ -36,6 +36,16 @@ class AccountBlocked(LoyaltyError):
 class InsufficientPoints(LoyaltyError):
     default_message = _("Not enough points available.")
 
+    @classmethod
+    def of(cls, available, requested):
+        """The refusal of ``requested`` points when ``available`` are, saying both."""
+        return cls(
+            _("Only %(available)s points are available, %(requested)s were asked for.")
+            % {"available": available, "requested": requested},
+            available=available,
+            requested=requested,
+        )
+
     @property
     def available(self):
         return self.details.get("available")

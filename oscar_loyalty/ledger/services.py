@@ -42,6 +42,7 @@ from oscar_loyalty.ledger.calculations import (
 from oscar_loyalty.ledger.exceptions import (
     AccountBlocked,
     IdempotencyConflict,
+    InsufficientPoints,
     InvalidAmount,
     InvalidOperation,
     LoyaltyError,
@@ -409,7 +410,7 @@ def _spend(operation, user, points, *, key, order_number, now):
             # Nothing to spend; and a refused operation leaves no account behind.
             if not get_user_model().objects.filter(pk=user_id).exists():
                 raise UnknownCustomer() from None
-            raise database.insufficient_points(0, points) from None
+            raise InsufficientPoints.of(0, points) from None
         if not replayed:
             signal = signals.points_captured if operation == "redeem" else signals.points_reserved
             _send_on_commit(signal, reservation=reservation)
@@ -857,7 +858,7 @@ def _credit_lot(account, points, *, origin, available_at, expires_at, order_numb
 def _take_available(account, points, now):
     """Take ``points`` from the account's available lots, soonest-expiring first."""
     if points > account.available:
-        raise database.insufficient_points(account.available, points)
+        raise InsufficientPoints.of(account.available, points)
     lots = Lot.objects.filter(account=account, status=Lot.ACTIVE, remaining__gt=0, expires_at__gt=now).order_by(
         "expires_at", "pk"
     )
