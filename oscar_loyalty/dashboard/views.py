@@ -464,9 +464,13 @@ class TierDeleteView(ProgramURLMixin, generic.DeleteView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["customers"] = CustomerTier.objects.filter(Q(tier=self.object) | Q(pinned_tier=self.object)).count()
+        ctx["customers"] = self.customers_in_tier()
         ctx["refusal"] = self.refusal(ctx["customers"])
         return ctx
+
+    def customers_in_tier(self):
+        """How many customers are in the tier or have it pinned."""
+        return CustomerTier.objects.filter(Q(tier=self.object) | Q(pinned_tier=self.object)).count()
 
     def refusal(self, customers):
         if self.object.threshold == 0:
@@ -479,8 +483,7 @@ class TierDeleteView(ProgramURLMixin, generic.DeleteView):
         return None
 
     def form_valid(self, form):
-        customers = CustomerTier.objects.filter(Q(tier=self.object) | Q(pinned_tier=self.object)).count()
-        refusal = self.refusal(customers)
+        refusal = self.refusal(self.customers_in_tier())
         if refusal is None:
             try:
                 with transaction.atomic():
