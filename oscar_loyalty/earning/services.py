@@ -134,7 +134,10 @@ def reverse_for_order(order, *, fraction=1, key=None, reason="", actor=None, now
     now = now or timezone.now()
     with transaction.atomic():
         reversal = ledger.reverse_order(order.number, fraction=fraction, key=key, reason=reason, actor=actor, now=now)
-        done = Reversal.objects.filter(order_number=order.number).aggregate(done=Max("cumulative_fraction"))["done"]
+        so_far = Reversal.objects.filter(order_number=order.number).aggregate(
+            done=Max("cumulative_fraction"), restored=Sum("points_restored")
+        )
+        done = so_far["done"]
         purchase = QualifyingPurchase.objects.select_for_update().filter(order_number=order.number).first()
         if purchase is not None and done is not None:
             returned = min(purchase.amount, (purchase.amount * done).quantize(CENT))
@@ -147,12 +150,12 @@ def reverse_for_order(order, *, fraction=1, key=None, reason="", actor=None, now
                     now=now,
                     allow_downgrade=True,
                 )
-        refund_points_source(order, reference=reversal.key if reversal is not None else "")
+        refund_points_source(order, so_far["restored"] or 0, reference=reversal.key if reversal is not None else "")
     return reversal
 
 
-def refund_points_source(order, *, reference=""):
-    """Record the points given back so far as refunded on the order's points payment source.
+def refund_points_source(order, restored, *, reference=""):
+    """Record the ``restored`` points (all given back so far) as refunded on the order's points payment source.
 
     Oscar's way (``Source.refund``: the refunded amount and a "Refund"
     transaction), so the order's payment tab and an accountant's export show
@@ -168,8 +171,7 @@ def refund_points_source(order, *, reference=""):
     )
     if source is None:
         return
-    restored = Reversal.objects.filter(order_number=order.number).aggregate(points=Sum("points_restored"))["points"]
-    money = min(points_value(restored or 0, loyalty_settings.POINT_VALUE), source.amount_debited)
+    money = min(points_value(restored, loyalty_settings.POINT_VALUE), source.amount_debited)
     if money > source.amount_refunded:
         source.refund(money - source.amount_refunded, reference=reference)
 
