@@ -15,7 +15,8 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_loyalty import signals
-from oscar_loyalty.ledger import services
+from oscar_loyalty.ledger.accounts import lock_accounts
+from oscar_loyalty.ledger.lots import ACCOUNT_BALANCE_FIELDS, Writes, unhold
 
 Account = get_model("oscar_loyalty", "Account")
 Lot = get_model("oscar_loyalty", "Lot")
@@ -148,7 +149,7 @@ def release_stale_reservations(now=None):
     now = now or timezone.now()
     stale = Reservation.objects.filter(status=Reservation.HELD, expires_at__lte=now)
     with transaction.atomic():
-        accounts = services._lock_accounts(set(stale.values_list("account_id", flat=True)))
+        accounts = lock_accounts(set(stale.values_list("account_id", flat=True)))
         if not accounts:
             return 0
         reservations = list(
@@ -156,9 +157,9 @@ def release_stale_reservations(now=None):
             .order_by("pk")
             .prefetch_related(Prefetch("allocations", queryset=Allocation.objects.select_related("lot").order_by("pk")))
         )
-        writes = services._Writes()
+        writes = Writes()
         for reservation in reservations:
-            services._unhold(
+            unhold(
                 accounts[reservation.account_id],
                 reservation,
                 list(reservation.allocations.all()),
@@ -170,7 +171,7 @@ def release_stale_reservations(now=None):
         writes.flush()
         for account in accounts.values():
             account.updated_at = now
-        Account.objects.bulk_update(list(accounts.values()), services.ACCOUNT_BALANCE_FIELDS)
+        Account.objects.bulk_update(list(accounts.values()), ACCOUNT_BALANCE_FIELDS)
     count = len(reservations)
     transaction.on_commit(lambda: signals.reservations_released.send_robust(sender=Reservation, count=count, now=now))
     return count

@@ -1,7 +1,7 @@
 """On PostgreSQL, the ledger's hot operations as database functions: one round trip each.
 
 ``accrue``, ``reserve``/``redeem`` and ``capture`` do exactly what their
-Python versions in ``oscar_loyalty.ledger.services`` do (lock the account,
+Python versions in ``oscar_loyalty.ledger`` do (lock the account,
 look up the idempotency key, settle due lots, write lots, reservations,
 allocations, journal entries and the cached balances), but inside the server,
 so an operation costs one statement instead of six to nine. The Python side

@@ -11,17 +11,22 @@ every database; ``test_database_functions`` does the same for the database
 functions on PostgreSQL.
 """
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.db import connection, transaction
+from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
-from oscar_loyalty.ledger import services
+from oscar_loyalty.ledger import crediting, reversal, spending
 from tests.factories import UserFactory
 from tests.ledger.snapshots import ledger_rows
+
+Reservation = get_model("oscar_loyalty", "Reservation")
+JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +102,7 @@ def busy():
 
 
 def held(user):
-    return services.Reservation.objects.get(account__user=user, status=services.Reservation.HELD)
+    return Reservation.objects.get(account__user=user, status=Reservation.HELD)
 
 
 OPERATIONS = {
@@ -145,7 +150,10 @@ def test_a_write_failing_midway_leaves_every_ledger_row_as_it_was(busy, operatio
 )
 def test_a_failure_saving_the_balances_undoes_the_lots_and_entries_written_before(busy, operation):
     before = ledger_rows()
-    with mock.patch.object(services, "_save_balances", side_effect=RuntimeError("disk full")):
+    failing = RuntimeError("disk full")
+    with contextlib.ExitStack() as patches:
+        for module in (crediting, spending, reversal):
+            patches.enter_context(mock.patch.object(module, "save_balances", side_effect=failing))
         with pytest.raises(RuntimeError, match="disk full"):
             OPERATIONS[operation](busy)
     assert ledger_rows() == before
@@ -154,7 +162,7 @@ def test_a_failure_saving_the_balances_undoes_the_lots_and_entries_written_befor
 
 def test_a_failure_writing_the_journal_undoes_the_lot(busy):
     before = ledger_rows()
-    journal = services.JournalEntry.objects
+    journal = JournalEntry.objects
     with mock.patch.object(journal, "create", side_effect=RuntimeError("journal unavailable")):
         with pytest.raises(RuntimeError, match="journal unavailable"):
             OPERATIONS["accrue"](busy)

@@ -1,0 +1,76 @@
+"""Reading a balance: one or two queries, never a lock."""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from oscar.core.loading import get_model
+
+from oscar_loyalty.ledger import database
+from oscar_loyalty.ledger.calculations import (
+    LotView,
+    balance_as_of,
+)
+from oscar_loyalty.ledger.people import user_id_of
+from oscar_loyalty.settings import loyalty_settings
+
+Account = get_model("oscar_loyalty", "Account")
+Lot = get_model("oscar_loyalty", "Lot")
+
+
+def get_balance(user, *, now=None):
+    """The customer's balance: one or two queries, whatever the history's length.
+
+    A customer without an account has a zero balance; reading never creates
+    an account.
+    """
+    now = now or timezone.now()
+    user_id = user_id_of(user)
+    soon_days = loyalty_settings.EXPIRING_SOON_DAYS
+    horizon = now + timedelta(days=soon_days)
+    if database.enabled():
+        row = database.balance_rows(user_id, horizon)
+        if row is None:
+            return _no_balance(now)
+        available, pending, reserved, debt, status, lots = row
+        return balance_as_of(
+            available=available,
+            pending=pending,
+            reserved=reserved,
+            debt=debt,
+            blocked=status == Account.BLOCKED,
+            lots=[LotView(*lot) for lot in lots],
+            now=now,
+            soon_days=soon_days,
+        )
+    try:
+        account = Account.objects.get(user_id=user_id)
+    except Account.DoesNotExist:
+        return _no_balance(now)
+    lots = ()
+    # next_event_at is never later than the first lot event: with nothing
+    # pending and no event before the horizon, no lot needs a look.
+    if account.pending or (account.next_event_at is not None and account.next_event_at <= horizon):
+        lots = [
+            LotView(*row)
+            for row in Lot.objects.filter(
+                Q(status=Lot.PENDING) | Q(expires_at__lte=horizon),
+                account=account,
+                status__in=[Lot.PENDING, Lot.ACTIVE],
+                remaining__gt=0,
+            ).values_list("remaining", "status", "available_at", "expires_at")
+        ]
+    return balance_as_of(
+        available=account.available,
+        pending=account.pending,
+        reserved=account.reserved,
+        debt=account.debt,
+        blocked=account.is_blocked,
+        lots=lots,
+        now=now,
+        soon_days=soon_days,
+    )
+
+
+def _no_balance(now):
+    return balance_as_of(available=0, pending=0, reserved=0, debt=0, blocked=False, lots=(), now=now, soon_days=0)

@@ -1,0 +1,234 @@
+"""Reversing an order's points: cancellations and returns."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+
+from oscar_loyalty import signals
+from oscar_loyalty.ledger.accounts import (
+    lock_accounts,
+    required_order_number,
+    send_on_commit,
+)
+from oscar_loyalty.ledger.calculations import (
+    check_fraction,
+    check_key,
+    fingerprint,
+    share,
+)
+from oscar_loyalty.ledger.exceptions import (
+    IdempotencyConflict,
+    InvalidOperation,
+)
+from oscar_loyalty.ledger.lots import (
+    Writes,
+    allocations_of,
+    earliest,
+    pay_debt,
+    save_balances,
+    settle,
+    still_live,
+    unhold,
+)
+from oscar_loyalty.ledger.people import actor_of, clip
+from oscar_loyalty.settings import loyalty_settings
+
+Lot = get_model("oscar_loyalty", "Lot")
+Reservation = get_model("oscar_loyalty", "Reservation")
+Allocation = get_model("oscar_loyalty", "Allocation")
+Reversal = get_model("oscar_loyalty", "Reversal")
+JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+
+
+def reverse_order(order_number, *, fraction=1, key=None, reason="", actor=None, now=None):
+    """Undo an order's points, in full or for the returned share of it.
+
+    ``fraction`` is the share of the order this reversal covers (a partial
+    return of 30% is ``Decimal("0.3")``); successive reversals add up to at
+    most the whole order, and the last one is clipped to what is left. Per
+    lot and per spent allocation the reversed amount is
+    ``round_half_up(points × share reversed so far)``, so a series of
+    partial returns ends exactly where a full one would.
+
+    What the order accrued is taken back from its lots; what was spent of
+    them already becomes debt that later credits pay off first. What the order
+    spent goes back into its original lots with their original expiry, or,
+    if a lot has expired since, into a new lot that lives for
+    ``OSCAR_LOYALTY_RESTORE_GRACE_DAYS``. A full reversal also releases the
+    order's held reservations.
+
+    A full reversal's key defaults to the order number; a partial one needs
+    its own (e.g. the return's number). Returns the ``Reversal`` record (kept
+    even for an order that moved no points, so the share returned is known),
+    or ``None`` when the order was already reversed in full.
+    """
+    order_number = required_order_number(order_number)
+    fraction = check_fraction(fraction)
+    if key is None:
+        if fraction != 1:
+            raise InvalidOperation(_("A partial reversal needs its own key, e.g. the return's number."))
+        key = f"reverse:{order_number}"
+    key = check_key(key)
+    actor_user, actor_name = actor_of(actor)
+    now = now or timezone.now()
+    fp = fingerprint("reverse", order=order_number, fraction=fraction)
+    with transaction.atomic():
+        account_ids = set(
+            Lot.objects.filter(order_number=order_number)
+            .exclude(origin=Lot.RESTORE)
+            .values_list("account_id", flat=True)
+        )
+        account_ids.update(Reservation.objects.filter(order_number=order_number).values_list("account_id", flat=True))
+        accounts = lock_accounts(account_ids)
+        existing = Reversal.objects.filter(key=key).first()
+        if existing is not None:
+            if existing.fingerprint != fp:
+                raise IdempotencyConflict()
+            return existing
+        before = Reversal.objects.filter(order_number=order_number).aggregate(done=Max("cumulative_fraction"))["done"]
+        before = before or Decimal(0)
+        after = min(Decimal(1), before + fraction)
+        if after <= before:
+            return None  # the order is fully reversed already
+        for account in accounts.values():
+            settle(account, now)
+
+        writes = Writes()
+        reversal = Reversal(
+            order_number=order_number,
+            key=key,
+            fingerprint=fp,
+            fraction=after - before,
+            cumulative_fraction=after,
+            actor=actor_user,
+            actor_name=actor_name,
+            reason=clip(reason),
+            created_at=now,
+        )
+        common = dict(order_number=order_number, actor=actor_user, actor_name=actor_name, reason=clip(reason))
+        _take_back_accruals(accounts, reversal, writes, after=after, key=key, now=now, common=common)
+        _restore_spent(accounts, reversal, writes, after=after, key=key, now=now, common=common)
+        if after == 1:
+            held = Reservation.objects.filter(order_number=order_number, status=Reservation.HELD).order_by("pk")
+            for reservation in held:
+                unhold(
+                    accounts[reservation.account_id],
+                    reservation,
+                    allocations_of(reservation),
+                    writes,
+                    key=f"{key}:release:{reservation.pk}",
+                    reason=reason,
+                    now=now,
+                )
+                reversal.reservations_released += 1
+        reversal.save()
+        for entry in writes.entries:
+            entry.reversal = reversal
+        writes.flush()
+        for account in accounts.values():
+            save_balances(account, now)
+        send_on_commit(signals.order_reversed, reversal=reversal)
+    return reversal
+
+
+def _take_back_accruals(accounts, reversal, writes, *, after, key, now, common):
+    lots = Lot.objects.filter(order_number=reversal.order_number).exclude(origin=Lot.RESTORE).order_by("pk")
+    for lot in lots:
+        delta = share(lot.points, after) - lot.reversed_points
+        if delta <= 0:
+            continue
+        account = accounts[lot.account_id]
+        was_pending = lot.status == Lot.PENDING
+        taken = min(delta, lot.remaining)
+        from_expired = min(delta - taken, lot.expired_points)
+        owed = delta - taken - from_expired
+        lot.remaining -= taken
+        lot.expired_points -= from_expired
+        lot.reversed_points += delta
+        if lot.remaining == 0 and lot.reversed_points == lot.points and lot.status in (Lot.PENDING, Lot.ACTIVE):
+            lot.status = Lot.VOIDED
+        writes.lots[lot.pk] = lot
+        if was_pending:
+            account.pending -= taken
+        else:
+            account.available -= taken
+        account.debt += owed
+        reversal.points_reversed += delta
+        reversal.debt_created += owed
+        if taken or owed:
+            writes.entries.append(
+                JournalEntry(
+                    account=account,
+                    kind=JournalEntry.REVERSAL,
+                    points=-(taken + owed),
+                    pending_change=-taken if was_pending else 0,
+                    available_change=0 if was_pending else -taken,
+                    debt_change=owed,
+                    lot=lot,
+                    key=f"{key}:lot:{lot.pk}",
+                    created_at=now,
+                    **common,
+                )
+            )
+
+
+def _restore_spent(accounts, reversal, writes, *, after, key, now, common):
+    allocations = (
+        Allocation.objects.filter(
+            reservation__order_number=reversal.order_number, reservation__status=Reservation.CAPTURED
+        )
+        .select_related("lot", "reservation")
+        .order_by("pk")
+    )
+    for allocation in allocations:
+        restored = share(allocation.points, after) - allocation.restored_points
+        if restored <= 0:
+            continue
+        account = accounts[allocation.reservation.account_id]
+        allocation.restored_points += restored
+        writes.allocations.append(allocation)
+        paid_off = pay_debt(account, restored)
+        back = restored - paid_off
+        lot = writes.lots.get(allocation.lot_id, allocation.lot)
+        if still_live(lot, now):
+            lot.remaining += back
+            if back and lot.status == Lot.VOIDED:
+                lot.status = Lot.ACTIVE
+            writes.lots[lot.pk] = lot
+            account.next_event_at = earliest(account.next_event_at, lot.expires_at)
+        elif back:
+            lot = Lot(
+                account=account,
+                points=back,
+                remaining=back,
+                status=Lot.ACTIVE,
+                available_at=now,
+                expires_at=now + timedelta(days=loyalty_settings.RESTORE_GRACE_DAYS),
+                origin=Lot.RESTORE,
+                order_number=reversal.order_number,
+                parent=lot,
+                created_at=now,
+            )
+            writes.new_lots.append(lot)
+            account.next_event_at = earliest(account.next_event_at, lot.expires_at)
+        account.available += back
+        reversal.points_restored += restored
+        writes.entries.append(
+            JournalEntry(
+                account=account,
+                kind=JournalEntry.RESTORATION,
+                points=restored,
+                available_change=back,
+                debt_change=-paid_off,
+                lot=lot,
+                reservation=allocation.reservation,
+                key=f"{key}:allocation:{allocation.pk}",
+                created_at=now,
+                **common,
+            )
+        )
