@@ -19,6 +19,8 @@ urlpatterns = [
     path("dashboard/erp-sync/", include("erp_sync.soap.urls")),
     # The CommerceML exchange log (sessions, files, documents), read-only for staff.
     path("dashboard/erp-exchange/", include("erp_sync.exchange.dashboard")),
+    # A redirect payment gateway and the shop's checkout around it (tests/checkout/gateway.py).
+    path("test-gateway/", include("tests.checkout.gateway")),
     path("", include(apps.get_app_config("oscar").urls[0])),
     # Wagtail serves whatever no other pattern claims, so it must stay last.
     path("", include(wagtail_urls)),

@@ -12,6 +12,18 @@ three steps around its ``submit``:
 3. ``submit`` *releases* the reservation if the order was not placed, whatever
    failed (a declined card, order creation raising).
 
+A payment gateway that sends the customer away to pay (``RedirectRequired``)
+leaves the reservation held. Its return view submits the frozen basket again
+(as django-oscar-paypal's does); the choice, kept for the basket, reads as none
+there, so ``submit`` takes up the points by the order number instead (see
+:meth:`PointsPaymentMixin.resume_points`): the order the customer comes back to
+is paid with exactly the points reserved before the redirect, and the gateway
+is left the rest. If those points were released meanwhile (the customer took
+longer than ``OSCAR_LOYALTY_RESERVATION_TIMEOUT_MINUTES``), the return is refused
+before any payment is taken, and the customer places the order again: it
+is never placed as if the points had paid part of it, and the gateway cannot
+be made to take more than the customer approved there.
+
 A shop on Oscar's own checkout gets this through
 ``oscar_loyalty.checkout.loading.class_loader``. A shop with a forked
 checkout puts the mixin first in its own view::
@@ -34,7 +46,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from oscar.core.loading import get_class, get_classes, get_model
+from oscar.core.loading import get_class, get_model
 
 from oscar_loyalty import ledger
 from oscar_loyalty.checkout import choice
@@ -45,7 +57,7 @@ from oscar_loyalty.earning import display, margins
 from oscar_loyalty.earning.calculations import LineInput, order_accrual
 from oscar_loyalty.settings import loyalty_settings
 
-RedirectRequired, UnableToTakePayment = get_classes("payment.exceptions", ["RedirectRequired", "UnableToTakePayment"])
+UnableToTakePayment = get_class("payment.exceptions", "UnableToTakePayment")
 UnableToPlaceOrder = get_class("order.exceptions", "UnableToPlaceOrder")
 Basket = get_model("basket", "Basket")
 Source = get_model("payment", "Source")
@@ -57,6 +69,10 @@ logger = logging.getLogger("oscar_loyalty.checkout")
 # Retries of one order number (the basket restored after a failure keeps its
 # number) each get a fresh reservation; this bounds how many.
 MAX_ATTEMPTS = 20
+
+# Where Oscar's checkout session keeps which reservation (if any) went to a payment gateway.
+SESSION_NAMESPACE = "loyalty"
+SESSION_REDIRECTED = "redirected_points"
 
 
 def reservation_key(order_number, attempt=0):
@@ -76,7 +92,10 @@ class PointsPaymentMixin:
     _points_choice_changed = False
     _points_reservation = None
     _points_captured = False
-    _points_redirected = False
+    _points_order_number = None
+    _points_order_placed = False
+    _points_given_up = False
+    _points_returning = False
     _points_shipping_charge = None
     _points_balance = None
     _points_claimed_basket = None
@@ -211,17 +230,57 @@ class PointsPaymentMixin:
     def submit(self, *args, **kwargs):
         self._points_reservation = None
         self._points_captured = False
-        self._points_redirected = False
+        self._points_order_number = None
+        self._points_order_placed = False
+        self._points_given_up = False
         self._points_events = []
         self._points_shipping_charge = kwargs.get("shipping_charge")
         self._points_claimed_basket = None
         basket = kwargs.get("basket")
+        # A basket frozen before it is submitted comes back from a payment gateway.
+        self._points_returning = basket is not None and basket.status == Basket.FROZEN and self.can_pay_with_points()
         if basket is not None and not self.claim_basket(basket):
             return self.handle_basket_already_submitted()
         try:
-            return super().submit(*args, **kwargs)
+            response = self.submit_returning(basket, kwargs) if self._points_returning else None
+            if response is None:
+                response = super().submit(*args, **kwargs)
+        except BaseException:
+            self._points_given_up = True
+            raise
         finally:
             self.release_unused_points()
+        if self.sent_to_payment_gateway():
+            self.remember_redirected_points(self._points_order_number)
+        return response
+
+    def submit_returning(self, basket, submission):
+        """Take up the points for a basket back from a payment gateway; a response if the order goes no further."""
+        try:
+            reservation = self.resume_points(basket, submission.get("order_total"))
+        except UnableToTakePayment as exc:
+            # As Oscar answers a refused payment, before any payment is taken.
+            self.restore_frozen_basket()
+            return self.render_payment_details(self.request, error=str(exc), **(submission.get("payment_kwargs") or {}))
+        if reservation is not None and reservation.status == Reservation.CAPTURED:
+            # An earlier return placed the order.
+            return self.handle_basket_already_submitted()
+        return None
+
+    def sent_to_payment_gateway(self):
+        """Whether this submission ended with the customer sent to pay elsewhere (``RedirectRequired``).
+
+        Oscar answers a redirect with the redirect and nothing else: payment
+        began, and no order was placed, yet the basket was not given back to
+        the customer as on every failure. The shop's ``handle_payment`` may
+        raise it after the mixin's has returned, where the mixin cannot catch it.
+        """
+        return self._points_order_number is not None and not self._points_order_placed and not self._points_given_up
+
+    def restore_frozen_basket(self):
+        # Oscar gives the basket back when it gives up on the attempt: the points go back too.
+        self._points_given_up = True
+        super().restore_frozen_basket()
 
     def claim_basket(self, basket):
         """Freeze an open basket unless a concurrent request already has; False if one has.
@@ -249,16 +308,69 @@ class PointsPaymentMixin:
         return http.HttpResponseRedirect(reverse("checkout:thank-you"))
 
     def handle_payment(self, order_number, total, **kwargs):
-        points = self.get_chosen_points() if self.can_pay_with_points() else 0
+        # On a gateway's return the points were taken up already (see ``submit``).
+        points = self.get_chosen_points() if self.can_pay_with_points() and not self._points_returning else 0
+        self._points_order_number = order_number
         if points:
             self.reserve_points(order_number, total, points)
-        try:
-            super().handle_payment(order_number, total, **kwargs)
-        except RedirectRequired:
-            # The order is placed on the customer's return; the reservation
-            # waits for it (or for the beat task, if they never come back).
-            self._points_redirected = True
-            raise
+        super().handle_payment(order_number, total, **kwargs)
+
+    def remember_redirected_points(self, order_number):
+        """Note which reservation, if any, this attempt at the order took to the payment gateway.
+
+        Kept in Oscar's checkout session, which the submission writes anyway
+        (the order number, the frozen basket). An earlier attempt at the same
+        order number may still hold points it chose: without this note, its
+        reservation could not be told from this attempt's on the return.
+        """
+        if not self.can_pay_with_points():
+            return
+        key = self._points_reservation.key if self._points_reservation is not None else ""
+        self.checkout_session._set(
+            SESSION_NAMESPACE, SESSION_REDIRECTED, {"order_number": str(order_number), "key": key}
+        )
+
+    def find_redirected_reservation(self, order_number):
+        """The reservation the attempt that went to the payment gateway holds for ``order_number`` (None if none).
+
+        The attempt noted in the checkout session if it is this order's; else,
+        the customer's latest reservation for the order number.
+        """
+        reservations = Reservation.objects.filter(order_number=order_number, account__user_id=self.request.user.pk)
+        redirected = self.checkout_session._get(SESSION_NAMESPACE, SESSION_REDIRECTED) or {}
+        if redirected.get("order_number") == str(order_number):
+            if not redirected.get("key"):
+                return None
+            reservations = reservations.filter(key=redirected["key"])
+        return reservations.order_by("-pk").first()
+
+    def resume_points(self, basket, total):
+        """On the return from a payment gateway, take up the points reserved before the redirect.
+
+        Returns the reservation (captured already if the order was placed by
+        an earlier return), or None if the order is paid without points.
+        Raises ``UnableToTakePayment`` if the points were released meanwhile:
+        the gateway was asked for the total less those points, so the order
+        can be paid neither with them nor in full; the customer places it again.
+        ``submit`` calls this before Oscar's: before the shop's ``handle_payment``,
+        so a gateway that takes the money there (PayPal Express) takes none,
+        and whether or not a return view's ``handle_payment`` calls the mixin's.
+        """
+        order_number = self.generate_order_number(basket)
+        reservation = self.find_redirected_reservation(order_number)
+        if reservation is None or reservation.status == Reservation.CAPTURED:
+            return reservation
+        if reservation.status != Reservation.HELD:
+            raise UnableToTakePayment(
+                _(
+                    "The points held for this order were released while you were on the payment page, "
+                    "so the order has not been placed. Please place it again."
+                )
+            )
+        self._points_reservation = reservation
+        self.check_points_cap(total, reservation.points)
+        self.record_points_payment(reservation, total)
+        return reservation
 
     def get_points_payment(self):
         """What the points reserved by this submission pay, in money: the rest is for other means of payment."""
@@ -272,6 +384,14 @@ class PointsPaymentMixin:
         The balance is not read here: the ledger checks it under the
         account's lock as it reserves, and refuses what is not there.
         """
+        self.check_points_cap(total, points)
+        reservation = self._reserve(order_number, points)
+        self._points_reservation = reservation
+        self.record_points_payment(reservation, total)
+        return reservation
+
+    def check_points_cap(self, total, points):
+        """Refuse ``points`` beyond what the order allows at the customer's tier."""
         shipping_charge = self._points_shipping_charge
         if shipping_charge is None:
             shipping_charge = self.build_submission()["shipping_charge"]
@@ -281,9 +401,10 @@ class PointsPaymentMixin:
                 _("You can use at most %(max)s points on this order. Please choose the points to use again.")
                 % {"max": cap}
             )
-        reservation = self._reserve(order_number, points)
-        self._points_reservation = reservation
-        money = points_value(points, loyalty_settings.POINT_VALUE)
+
+    def record_points_payment(self, reservation, total):
+        """Record the reserved points as the order's "Bonus points" payment source and event."""
+        money = points_value(reservation.points, loyalty_settings.POINT_VALUE)
         self.add_payment_source(
             Source(
                 source_type_id=points_source_type_id(),
@@ -294,7 +415,6 @@ class PointsPaymentMixin:
             )
         )
         self.add_points_payment_event(money, reference=reservation.key)
-        return reservation
 
     def add_points_payment_event(self, amount, reference):
         """Record the points payment as an event of the whole order (Oscar's dashboard lists it).
@@ -348,22 +468,22 @@ class PointsPaymentMixin:
 
     def place_order(self, *args, **kwargs):
         if self._points_reservation is None:
-            return super().place_order(*args, **kwargs)
-        # The order and the capture of its points commit together (in the
-        # caller's transaction if there is one: nothing here catches an error).
-        with transaction.atomic(savepoint=False):
             order = super().place_order(*args, **kwargs)
-            self.capture_points(order)
-        if self._points_reservation is not None:
+        else:
+            # The order and the capture of its points commit together (in the
+            # caller's transaction if there is one: nothing here catches an error).
+            with transaction.atomic(savepoint=False):
+                order = super().place_order(*args, **kwargs)
+                self.capture_points(order)
             self._points_captured = True
+        self._points_order_placed = True
         return order
 
     def capture_points(self, order):
         """Spend the points this submission reserved and recorded on the order (none: nothing to do).
 
-        A payment gateway's return view that places the order must go through
-        ``handle_payment`` again (as ``submit`` does): it finds the same
-        reservation by its key and records it on the order.
+        On a payment gateway's return, the reservation is the one ``submit``
+        took up again (see :meth:`resume_points`).
         """
         reservation = self._points_reservation
         if reservation is None:
@@ -376,8 +496,12 @@ class PointsPaymentMixin:
             ) from exc
 
     def release_unused_points(self):
-        """Give back the points of an attempt that did not become an order."""
-        if self._points_reservation is None or self._points_captured or self._points_redirected:
+        """Give back the points of an attempt that failed (not of one sent to a payment gateway).
+
+        The points of an attempt sent to a gateway wait for the customer's
+        return, or for the beat task if they never come back.
+        """
+        if self._points_reservation is None or self._points_captured or self.sent_to_payment_gateway():
             return
         self._release_quietly(self._points_reservation, _("Order not placed"))
 
