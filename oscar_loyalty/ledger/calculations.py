@@ -4,6 +4,7 @@ import hashlib
 import json
 import math
 import numbers
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -35,11 +36,23 @@ def check_points(points, *, signed=False):
     return points
 
 
+# The shapes of the keys the ledger derives for its own entries: a capture or
+# release is named after its reservation's key, a reversal's entries after the
+# reversal's key, and the beat passes' entries after their lot. A caller's key
+# of such a shape could take a name the ledger needs later (and fail a capture
+# after the payment was taken), so callers may not use them.
+RESERVED_KEY = re.compile(r"(:(capture|release)|:(release|lot|allocation):\d+)$|^(activate|expire):\d+$")
+
+
 def check_key(key):
     if not isinstance(key, str) or not key.strip():
         raise InvalidOperation(_("Every points operation needs an idempotency key."))
     if len(key) > 200:
         raise InvalidOperation(_("An idempotency key may be at most 200 characters long."))
+    if RESERVED_KEY.search(key):
+        raise InvalidOperation(
+            _("The key %(key)s has a shape reserved for the ledger's own entries; choose another.") % {"key": key}
+        )
     return key
 
 
