@@ -187,20 +187,43 @@ def resolve_by_pushing(line, *, actor):
 
 
 def resolve_by_accepting(line, *, actor, service=None):
-    """Make the shop's balance the accounting system's: an ERP correction in the staff member's name."""
+    """Make the shop's balance the accounting system's: an ERP correction in the staff member's name.
+
+    The accounting system is asked before the customer's account is locked: a
+    slow answer must not hold up the customer's checkout. Its figure is
+    comparable with the shop's only if none of the customer's movements was
+    on its way to it when it was asked, and none was written between the
+    question and the lock; otherwise the acceptance is refused, nothing is
+    written, and staff reconcile again. A customer the accounting system does
+    not know has no balance to accept (it is not zero there: it is missing).
+    """
     if line.scope != ReconciliationLine.CUSTOMER:
         raise ReconciliationError(_("Only a customer's balance can be accepted from the accounting system."))
     user = _user_of(line.reference)
     service = service or get_service()
-    # Under the account's lock no movement can start, and with none on its way
-    # the accounting system's figure read now is comparable with the shop's.
+    account = Account.objects.filter(user=user).first()
+    _refuse_while_on_the_way(account)
+    seen = _last_movement(account)
+    theirs = service.get_balance(line.reference)
+    if not theirs.known:
+        raise ReconciliationError(
+            _(
+                "The accounting system does not know the customer %(reference)s, so it has no balance to accept. "
+                "Send the shop's movements again instead."
+            )
+            % {"reference": line.reference}
+        )
     with transaction.atomic():
         account = Account.objects.select_for_update().filter(user=user).first()
-        if account and OutboxMessage.objects.filter(account=account).exclude(status=OutboxMessage.DELIVERED).exists():
+        _refuse_while_on_the_way(account)
+        if _last_movement(account) != seen:
             raise ReconciliationError(
-                _("Movements of this customer are still on their way to the accounting system; resolve them first.")
+                _(
+                    "The points of %(reference)s changed while the accounting system was asked; "
+                    "reconcile again before accepting its balance."
+                )
+                % {"reference": line.reference}
             )
-        theirs = service.get_balance(line.reference)
         mine = account.total - account.debt if account else 0
         difference = theirs.points - mine
         entry = None
@@ -218,6 +241,26 @@ def resolve_by_accepting(line, *, actor, service=None):
                 raise ReconciliationError(str(exc)) from exc
         _mark(line, ReconciliationLine.ACCEPTED, actor)
     return entry
+
+
+def _refuse_while_on_the_way(account):
+    if account and OutboxMessage.objects.filter(account=account).exclude(status=OutboxMessage.DELIVERED).exists():
+        raise ReconciliationError(
+            _("Movements of this customer are still on their way to the accounting system; resolve them first.")
+        )
+
+
+def _last_movement(account):
+    """The id of the account's latest journal entry that changed what the customer owns.
+
+    Entries of one account are written under its lock, so their ids grow in
+    the order they commit: a larger id seen later means a movement in between.
+    """
+    if account is None:
+        return None
+    return (
+        JournalEntry.objects.filter(account=account).exclude(points=0).order_by("-id").values_list("id", flat=True)
+    ).first()
 
 
 def _accounts_of(line):

@@ -1,7 +1,14 @@
-"""Staff pages under the Oscar dashboard: the outbox and the reconciliation."""
+"""Staff pages under the Oscar dashboard: the outbox and the reconciliation.
+
+Staff read both pages and may run a reconciliation (it only compares). Whatever
+moves points or movements (accepting the accounting system's balance, sending
+movements again, fetching its corrections) needs the loyalty managers'
+permission, as every change of points in the loyalty dashboard does.
+"""
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -13,11 +20,23 @@ from oscar.core.loading import get_model
 
 from erp_sync import outbox, reconciliation
 from erp_sync.soap.client import ErpError
+from oscar_loyalty.dashboard.apps import MANAGE
 
 OutboxMessage = get_model("erp_sync", "OutboxMessage")
 ErpChange = get_model("erp_sync", "ErpChange")
 ReconciliationRun = get_model("erp_sync", "ReconciliationRun")
 ReconciliationLine = get_model("erp_sync", "ReconciliationLine")
+
+
+def can_manage(user):
+    """May ``user`` change points or what is sent to the accounting system (``oscar_loyalty.manage_loyalty``)?"""
+    return user.has_perm(MANAGE)
+
+
+def require_manager(request):
+    """Refuse (403, as Oscar's dashboard does) a staff member without the loyalty managers' permission."""
+    if not can_manage(request.user):
+        raise PermissionDenied
 
 
 @method_decorator(staff_member_required(login_url="dashboard:login"), name="dispatch")
@@ -39,10 +58,12 @@ class OutboxView(View):
                 "counts": outbox.stats(),
                 "page_obj": page,
                 "changes": ErpChange.objects.all()[:20],
+                "can_manage": can_manage(request.user),
             },
         )
 
     def post(self, request):
+        require_manager(request)
         action = request.POST.get("action")
         if action == "retry":
             selected = [pk for pk in request.POST.getlist("selected") if pk.isdigit()]
@@ -73,7 +94,7 @@ class ReconciliationView(View):
 
     def get(self, request, pk=None):
         run = get_object_or_404(ReconciliationRun, pk=pk) if pk else ReconciliationRun.objects.first()
-        context = {"run": run, "runs": ReconciliationRun.objects.all()[:10]}
+        context = {"run": run, "runs": ReconciliationRun.objects.all()[:10], "can_manage": can_manage(request.user)}
         if run is not None:
             show = request.GET.get("show", "differences")
             lines = run.lines.all() if show == "all" else run.lines.exclude(state=ReconciliationLine.MATCHED)
@@ -109,24 +130,25 @@ class ReconciliationView(View):
                 return redirect("erp-sync-dashboard:reconciliation")
             messages.success(request, str(reconciliation.summarize(run)))
             return redirect("erp-sync-dashboard:reconciliation-run", pk=run.pk)
+        require_manager(request)
         line = get_object_or_404(ReconciliationLine, pk=request.POST.get("line") or 0, run_id=pk)
         try:
-            with transaction.atomic():
-                if action == "push":
+            if action == "push":
+                with transaction.atomic():
                     reconciliation.resolve_by_pushing(line, actor=request.user)
-                    messages.success(
-                        request,
-                        _("The shop's movements for %(reference)s will be sent again.") % {"reference": line.reference},
-                    )
-                elif action == "accept":
-                    reconciliation.resolve_by_accepting(line, actor=request.user)
-                    messages.success(
-                        request,
-                        _("The accounting system's balance of %(reference)s was accepted.")
-                        % {"reference": line.reference},
-                    )
-                else:
-                    messages.error(request, _("Unknown action."))
+                messages.success(
+                    request,
+                    _("The shop's movements for %(reference)s will be sent again.") % {"reference": line.reference},
+                )
+            elif action == "accept":
+                # Not inside a transaction: the accounting system is asked before the account is locked.
+                reconciliation.resolve_by_accepting(line, actor=request.user)
+                messages.success(
+                    request,
+                    _("The accounting system's balance of %(reference)s was accepted.") % {"reference": line.reference},
+                )
+            else:
+                messages.error(request, _("Unknown action."))
         except (reconciliation.ReconciliationError, ErpError) as exc:
             messages.error(request, str(exc))
         return redirect("erp-sync-dashboard:reconciliation-run", pk=line.run_id)

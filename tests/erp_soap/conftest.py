@@ -53,6 +53,32 @@ class RunningService:
         self._server.server_close()
         self._server = None
 
+    def hold(self, operation):
+        """From now on a call of ``operation`` waits in the service until the returned gate is opened."""
+        gate = Gate(self.app, operation)
+        self._server.set_app(gate)
+        return gate
+
+
+class Gate:
+    """A WSGI wrapper that keeps calls of one operation waiting: an accounting system slow to answer."""
+
+    def __init__(self, app, operation):
+        self.app = app
+        self.operation = operation
+        self.entered = threading.Event()  # a call has arrived and is waiting
+        self._opened = threading.Event()
+
+    def open(self):
+        self._opened.set()
+
+    def __call__(self, environ, start_response):
+        # SOAP 1.1 names the operation in the SOAPAction header: "<namespace>#<Service>:<Operation>".
+        if environ.get("HTTP_SOAPACTION", "").strip('"').endswith(f":{self.operation}"):
+            self.entered.set()
+            self._opened.wait(timeout=30)
+        return self.app(environ, start_response)
+
 
 @pytest.fixture
 def erp(tmp_path):
