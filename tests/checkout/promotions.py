@@ -36,6 +36,29 @@ def promotion(product, *, percent=20, name="Last-day sale", offer_type=None, end
     )
 
 
+def promotion_on(products, *, benefit_type, value, name="Last-day sale", max_affected_items=None, **limits):
+    """A site promotion on ``products`` (one or more in the basket), running now and ending in two hours.
+
+    ``benefit_type`` is one of Oscar's ``Benefit`` types; ``limits`` are the
+    offer's own (``max_user_applications``, ``max_global_applications``, ``max_discount`` ...).
+    """
+    product_range = Range.objects.create(name=f"{name} goods")
+    for product in products:
+        product_range.add_product(product)
+    now = timezone.now()
+    return ConditionalOffer.objects.create(
+        name=name,
+        offer_type=ConditionalOffer.SITE,
+        condition=Condition.objects.create(range=product_range, type=Condition.COUNT, value=1),
+        benefit=Benefit.objects.create(
+            range=product_range, type=benefit_type, value=value, max_affected_items=max_affected_items
+        ),
+        start_datetime=now - timedelta(days=7),
+        end_datetime=now + timedelta(hours=2),
+        **limits,
+    )
+
+
 def promo_code(product, *, code="SPRING10", percent=10, usage=None):
     """An Oscar voucher giving ``percent`` off ``product``."""
     offer = promotion(product, percent=percent, name=f"Promo code {code}", offer_type=ConditionalOffer.VOUCHER)

@@ -16,18 +16,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from oscar.core.loading import get_model
 
-from oscar_loyalty.checkout.promotions import acting, applicator, codes, throttle
+from oscar_loyalty.checkout.promotions import acting, codes, reinstated, throttle
 from oscar_loyalty.settings import loyalty_settings
 
 SecretCode = get_model("oscar_loyalty", "SecretCode")
 SecretCodeAttempt = get_model("oscar_loyalty", "SecretCodeAttempt")
 ConditionalOffer = get_model("offer", "ConditionalOffer")
 OrderDiscount = get_model("order", "OrderDiscount")
+OrderLineDiscount = get_model("order", "OrderLineDiscount")
+Line = get_model("order", "Line")
 Voucher = get_model("voucher", "Voucher")
 Basket = get_model("basket", "Basket")
 
@@ -35,8 +38,6 @@ logger = logging.getLogger("oscar_loyalty.secret_codes")
 
 # Where a basket keeps the secret code row read for it during one request.
 BASKET_MEMO = "_loyalty_secret_code"
-# Set on an offer instance that a secret code brought back.
-OFFER_MARK = applicator.OFFER_MARK
 
 
 # --- Errors ----------------------------------------------------------------------
@@ -355,35 +356,98 @@ def forget(basket):
 
 
 def reinstated_offers(basket, user, *, now=None):
-    """The ended promotions the code in ``basket`` brings back, ready to apply; [] without a usable code."""
+    """The ended promotions the code in ``basket`` brings back, ready to apply; [] without a usable code.
+
+    Each is marked with its :class:`~.reinstated.Allowance`: what the
+    cancelled original order received from it, within the promotion's own
+    limits as the orders that still stand use them.
+    """
     if user is None or not user.is_authenticated or basket.owner_id != user.pk:
         return []
     secret_code = code_in_basket(basket)
     if secret_code is None or secret_code.state(now) != SecretCode.ACTIVE:
         return []
     offers = list(secret_code.offers.exclude(status=ConditionalOffer.SUSPENDED).select_related("condition", "benefit"))
-    voucher_ids = dict(
-        OrderDiscount.objects.filter(
-            order_id=secret_code.original_order_id, offer_id__in=[o.pk for o in offers], voucher_id__isnull=False
-        ).values_list("offer_id", "voucher_id")
-    )
+    if not offers:
+        return []
+    original_id = secret_code.original_order_id
+    offer_ids = [offer.pk for offer in offers]
+    original = {}
+    voucher_ids = {}
+    for offer_id, frequency, amount, voucher_id in OrderDiscount.objects.filter(
+        order_id=original_id, offer_id__in=offer_ids
+    ).values_list("offer_id", "frequency", "amount", "voucher_id"):
+        used = original.get(offer_id, reinstated.Usage())
+        original[offer_id] = reinstated.Usage(
+            applications=used.applications + (frequency or 0), amount=used.amount + (amount or 0)
+        )
+        if voucher_id is not None:
+            voucher_ids[offer_id] = voucher_id
+    products = _discounted_products(original_id, offer_ids)
+    standing = _standing_usage(offer_ids, original_id, secret_code.customer_id)
     vouchers = Voucher.objects.in_bulk(set(voucher_ids.values())) if voucher_ids else {}
     for offer in offers:
         # Reached through a promo code then: recorded as that code's discount again.
         voucher = vouchers.get(voucher_ids.get(offer.pk))
         if voucher is not None:
             offer.set_voucher(voucher)
-        setattr(offer, OFFER_MARK, secret_code)
+        reinstated.mark(
+            offer,
+            reinstated.allowance(
+                offer,
+                secret_code=secret_code,
+                original=original.get(offer.pk, reinstated.Usage()),
+                standing=standing.get(offer.pk, reinstated.Usage()),
+                product_ids=products.get(offer.pk) or products.get(None, ()),
+            ),
+        )
     return offers
+
+
+def _discounted_products(order_id, offer_ids):
+    """The products of the order's lines each offer discounted; under None, all of the order's products.
+
+    A discount with no line rows (on shipping, or deferred) is tied to the
+    order's products as a whole.
+    """
+    products = {None: set(Line.objects.filter(order_id=order_id).values_list("product_id", flat=True))}
+    for offer_id, product_id in OrderLineDiscount.objects.filter(
+        order_discount__order_id=order_id, order_discount__offer_id__in=offer_ids
+    ).values_list("order_discount__offer_id", "line__product_id"):
+        products.setdefault(offer_id, set()).add(product_id)
+    return products
+
+
+def _standing_usage(offer_ids, original_id, customer_id):
+    """Each offer's use by the orders that still stand (not cancelled, not the original), as Oscar counts it."""
+    rows = (
+        OrderDiscount.objects.filter(offer_id__in=offer_ids)
+        .exclude(order_id=original_id)
+        .exclude(order__status__in=loyalty_settings.CANCEL_STATUSES)
+        .values("offer_id")
+        .annotate(
+            applications=Sum("frequency"),
+            amount=Sum("amount"),
+            customer_applications=Sum("frequency", filter=Q(order__user_id=customer_id)),
+        )
+    )
+    return {
+        row["offer_id"]: reinstated.Usage(
+            applications=row["applications"] or 0,
+            amount=row["amount"] or reinstated.ZERO,
+            customer_applications=row["customer_applications"] or 0,
+        )
+        for row in rows
+    }
 
 
 def codes_applied(basket):
     """The secret codes whose promotions gave ``basket`` a discount."""
     found = {}
     for application in getattr(basket, "offer_applications", []) or []:
-        secret_code = getattr(application["offer"], OFFER_MARK, None)
-        if secret_code is not None:
-            found[secret_code.pk] = secret_code
+        allowance = reinstated.allowance_of(application["offer"])
+        if allowance is not None:
+            found[allowance.secret_code.pk] = allowance.secret_code
     return list(found.values())
 
 
