@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.validators import MaxValueValidator
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -297,7 +298,8 @@ class SecretCodeAdmin(admin.ModelAdmin):
             )
         except services.CannotIssue as exc:
             self.message_user(request, str(exc), level="error")
-            return super().add_view(request, form_url, extra_context)
+            # Back to the empty form: the admin's own POST handling would save a row the service refused.
+            return HttpResponseRedirect(request.get_full_path())
         return views.issued_response(
             request,
             issued,

@@ -488,6 +488,54 @@ def test_an_order_has_one_usable_code_at_a_time(last_day):
     assert issue(original).secret_code.pk != first.secret_code.pk
 
 
+def test_a_code_is_issued_only_for_a_cancelled_order(client):
+    customer = customer_with_points(0)
+    product = product_priced("1000.00")
+    sale = promotion(product, percent=20)
+    reach_payment_details(client, customer, product)
+    place_order(client)
+    original = Order.objects.get()
+    end(sale)
+
+    with pytest.raises(services.CannotIssue, match=f"Order {original.number} is not cancelled"):
+        issue(original)
+
+    # The staff page says why, and shows no code.
+    staff = Client()
+    staff.force_login(staff_member())
+    response, code = issue_from_order_page(staff, original)
+    assert code is None
+    assert f"Order {original.number} is not cancelled" in response.content.decode()
+    assert SecretCode.objects.count() == 0
+
+    original.set_status("Cancelled")
+    assert issue(original).secret_code.original_order == original
+
+
+def test_a_second_code_while_one_is_live_is_refused_on_the_staff_page(last_day):
+    customer, product, sale, original = last_day
+    first = issue(original)
+    staff = Client()
+    staff.force_login(staff_member())
+
+    response, code = issue_from_order_page(staff, original)
+
+    assert code is None
+    assert f"already has a secret code ending in {first.secret_code.code_hint}" in response.content.decode()
+    assert SecretCode.objects.get() == first.secret_code
+
+
+def test_an_order_replaced_through_a_code_gets_no_second_code(client, last_day):
+    customer, product, sale, original = last_day
+    checkout_with(client, product, issue(original).code)
+    replacement = SecretCode.objects.get().replacement_order
+    assert replacement is not None
+
+    with pytest.raises(services.CannotIssue, match=f"already replaced by order {replacement.number}"):
+        issue(original)
+    assert SecretCode.objects.count() == 1
+
+
 def test_no_code_for_an_order_without_a_promotion_or_without_a_customer(client):
     customer = customer_with_points(0)
     product = product_priced("1000.00")
@@ -513,6 +561,22 @@ def test_only_staff_with_the_permission_issue_codes(client, last_day):
     assert staff.post(url, {"days": 7}).status_code == 403
     anonymous = Client()
     assert anonymous.get(url).status_code == 302
+    assert SecretCode.objects.count() == 0
+
+
+def test_without_the_permission_the_issue_page_does_not_tell_which_orders_exist(client, last_day):
+    customer, product, sale, original = last_day
+    existing = reverse("loyalty:secret-code-issue", kwargs={"number": original.number})
+    missing = reverse("loyalty:secret-code-issue", kwargs={"number": "999999"})
+    staff = Client()
+    staff.force_login(staff_member(permission=False))
+
+    for visitor in (client, staff, Client()):
+        for method in (visitor.get, visitor.post):
+            to_existing, to_missing = method(existing), method(missing)
+            assert to_existing.status_code == to_missing.status_code, (visitor, method)
+            assert to_existing.status_code in (302, 403)
+            assert to_existing.get("Location", "").replace(original.number, "999999") == to_missing.get("Location", "")
     assert SecretCode.objects.count() == 0
 
 
@@ -553,6 +617,20 @@ def test_the_admin_issues_a_code_shows_it_once_and_revokes(admin_client, last_da
     secret.refresh_from_db()
     assert secret.state() == SecretCode.REVOKED
     assert admin_client.get(reverse("admin:oscar_loyalty_secretcodeattempt_changelist")).status_code == 200
+
+
+def test_the_admin_says_why_it_issues_no_code_for_an_order_still_standing(admin_client, last_day):
+    customer, product, sale, original = last_day
+    Order.objects.filter(pk=original.pk).update(status="Complete")  # as if it had never been cancelled
+
+    response = admin_client.post(
+        reverse("admin:oscar_loyalty_secretcode_add"),
+        {"original_order": original.pk, "days": 3, "reason": "Changed order"},
+        follow=True,
+    )
+
+    assert f"Order {original.number} is not cancelled" in response.content.decode()
+    assert SecretCode.objects.count() == 0
 
 
 def test_a_basket_without_a_code_costs_no_extra_query_for_visitors(client, django_assert_max_num_queries):

@@ -157,8 +157,39 @@ def issue(original_order, *, offers=None, days=None, reason="", issued_by=None, 
     if basket is not None and basket.owner_id != customer.pk:
         raise CannotIssue(_("That basket is not the customer's."))
     with transaction.atomic():
-        # The order's row orders concurrent issues for it, so only one active code exists.
-        type(original_order)._default_manager.select_for_update().filter(pk=original_order.pk).first()
+        # The order's row orders concurrent issues for it, so only one live code exists.
+        status = (
+            type(original_order)
+            ._default_manager.select_for_update()
+            .filter(pk=original_order.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status not in loyalty_settings.CANCEL_STATUSES:
+            raise CannotIssue(
+                _(
+                    "Order %(number)s is not cancelled (its status is “%(status)s”). A secret code replaces a "
+                    "cancelled order: cancel it first."
+                )
+                % {"number": original_order.number, "status": status}
+            )
+        used = (
+            SecretCode.objects.filter(original_order=original_order, used_at__isnull=False)
+            .select_related("replacement_order")
+            .first()
+        )
+        if used is not None and used.replacement_order is not None:
+            raise CannotIssue(
+                _(
+                    "Order %(number)s was already replaced by order %(replacement)s with a secret code. "
+                    "To change it again, cancel order %(replacement)s and issue a code for it."
+                )
+                % {"number": original_order.number, "replacement": used.replacement_order.number}
+            )
+        if used is not None:
+            raise CannotIssue(
+                _("The secret code for order %(number)s has already been used.") % {"number": original_order.number}
+            )
         existing = active_code_for(original_order, now=now)
         if existing is not None:
             raise CannotIssue(

@@ -82,7 +82,8 @@ class IssueSecretCodeView(StaffRequiredMixin, FormView):
     issued_template_name = "oscar_loyalty/secret_codes/issued.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
+        # The permission first: whoever lacks it gets the same answer whether the order exists or not.
+        if not self.has_permission():
             return self.handle_no_permission()
         self.order = get_object_or_404(Order, number=kwargs["number"])
         return super().dispatch(request, *args, **kwargs)
