@@ -358,11 +358,11 @@ def test_wrong_codes_are_throttled_per_address_across_accounts():
 @override_settings(OSCAR_LOYALTY_SECRET_CODE_ATTEMPTS_PER_USER=1, OSCAR_LOYALTY_SECRET_CODE_THROTTLE_MINUTES=15)
 def test_the_throttle_window_ends():
     start = 1_800_000_000  # a window boundary (a multiple of 900 s)
-    throttle.record_failure(7, None, now=start + 10)
-    blocked = throttle.check(7, None, now=start + 60)
+    assert not throttle.take(7, None, now=start + 10).blocked  # a wrong guess: it keeps its place
+    blocked = throttle.take(7, None, now=start + 60)
     assert blocked.blocked and blocked.retry_after_seconds == 840 and blocked.retry_after_minutes == 14
-    assert not throttle.check(7, None, now=start + 900).blocked
-    assert not throttle.check(8, None, now=start + 60).blocked
+    assert not throttle.take(7, None, now=start + 900).blocked
+    assert not throttle.take(8, None, now=start + 60).blocked
 
 
 # --- Bad input --------------------------------------------------------------------------

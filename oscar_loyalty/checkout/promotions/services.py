@@ -256,23 +256,27 @@ def revoke(secret_code, *, actor=None, now=None):
 def enter(request, raw_code, *, now=None):
     """Enter ``raw_code`` in the signed-in customer's basket; returns the ``SecretCode``.
 
-    Every outcome is logged. Raises a :class:`SecretCodeError` subclass, after
-    which nothing has changed (except the log and the throttle counters).
+    Every outcome is logged (refusals for too many attempts once per throttle
+    window). Raises a :class:`SecretCodeError` subclass, after which nothing
+    has changed (except the log and the throttle counters).
     """
     now = now or timezone.now()
     user = request.user
-    ip_address = client_ip(request)
-    state = throttle.check(user.pk, ip_address)
-    if state.blocked:
-        _log(request, SecretCodeAttempt.THROTTLED)
+    # Checked and counted in one step: requests arriving together cannot all pass before one is counted.
+    place = throttle.take(user.pk, client_ip(request))
+    if place.blocked:
+        # One row per window, not one per refused request: a flood would fill the log.
+        if place.first_refusal:
+            _log(request, SecretCodeAttempt.THROTTLED)
         raise TooManyAttempts(
             ngettext(
                 "Too many attempts. Please try again in %(minutes)s minute.",
                 "Too many attempts. Please try again in %(minutes)s minutes.",
-                state.retry_after_minutes,
+                place.retry_after_minutes,
             )
-            % {"minutes": state.retry_after_minutes}
+            % {"minutes": place.retry_after_minutes}
         )
+    wrong_guess = False
     try:
         secret_code = _find_usable(request, raw_code, now)
         basket = request.basket
@@ -293,10 +297,12 @@ def enter(request, raw_code, *, now=None):
                 _log(request, SecretCodeAttempt.REMOVED, code=other)
             _log(request, SecretCodeAttempt.APPLIED, code=secret_code)
     except SecretCodeError as exc:
-        if isinstance(exc, GUESSES):
-            throttle.record_failure(user.pk, ip_address)
+        wrong_guess = isinstance(exc, GUESSES)
         _log(request, exc.outcome, code=getattr(exc, "secret_code", None))
         raise
+    finally:
+        if not wrong_guess:
+            throttle.give_back(place)
     secret_code.refresh_from_db()
     forget(request.basket)
     return secret_code

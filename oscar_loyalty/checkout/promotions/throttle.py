@@ -1,10 +1,16 @@
-"""Counting failed secret code attempts per user and per IP address, in Django's cache.
+"""Limiting wrong secret code guesses per user and per IP address, in Django's cache.
 
-Fixed windows of ``OSCAR_LOYALTY_SECRET_CODE_THROTTLE_MINUTES``: each failure
-adds one to the window's counters (``cache.add`` then ``cache.incr``, atomic on
-Redis and memcached), and once either counter reaches its limit every attempt
-is refused until the window ends. A shared cache (Redis) is what makes the
-limit hold across processes; the local-memory cache limits each process.
+Fixed windows of ``OSCAR_LOYALTY_SECRET_CODE_THROTTLE_MINUTES``. An attempt
+first *takes a place* in the window's counters (``cache.add`` then
+``cache.incr``: one atomic step on Redis, memcached and the local-memory
+cache), and goes ahead only if every counter it took stays within its limit.
+A wrong guess keeps its place; any other outcome gives it back. Checking and
+counting are one step, so requests arriving together cannot all pass a check
+before any of them is counted: at most the limit of guesses per window ever
+reaches the code lookup.
+
+A shared cache (Redis) is what makes the limit hold across processes; the
+local-memory cache limits each process.
 """
 
 import math
@@ -19,9 +25,14 @@ PREFIX = "oscar_loyalty:secret-code:failures"
 
 
 @dataclass(frozen=True)
-class Throttle:
+class Place:
+    """One attempt's place in the counters it was taken from."""
+
+    keys: tuple
     blocked: bool
     retry_after_seconds: int
+    # The first refusal of its window: the one worth recording (a flood records one row, not one a request).
+    first_refusal: bool = False
 
     @property
     def retry_after_minutes(self):
@@ -43,25 +54,44 @@ def _keys(user_id, ip_address, start):
     return keys
 
 
-def check(user_id, ip_address, *, now=None):
-    """Whether the user or the address has used up its failed attempts for the current window."""
-    now = time.time() if now is None else now
-    start, length = _window(now)
-    keys = _keys(user_id, ip_address, start)
-    counts = cache.get_many([key for key, _limit in keys])
-    blocked = any(counts.get(key, 0) >= limit for key, limit in keys)
-    return Throttle(blocked=blocked, retry_after_seconds=int(start + length - now) if blocked else 0)
+def _increment(key, timeout):
+    # A second longer than the window, so a counter never outlives its window by less.
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # Evicted between add and incr: start again at one (or count on whoever just did).
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        return cache.incr(key)
 
 
-def record_failure(user_id, ip_address, *, now=None):
-    """Count one failed attempt against the user and the address."""
+def take(user_id, ip_address, *, now=None):
+    """Take a place for one attempt against the user and the address; ``blocked`` if either is used up.
+
+    A blocked attempt holds no place. An attempt that goes ahead holds one
+    until it is a wrong guess (kept) or :func:`give_back` is called.
+    """
     now = time.time() if now is None else now
     start, length = _window(now)
-    for key, _limit in _keys(user_id, ip_address, start):
-        # A second longer than the window, so a counter never outlives its window by less.
-        cache.add(key, 0, timeout=length + 1)
+    taken = []
+    blocked = False
+    for key, limit in _keys(user_id, ip_address, start):
+        taken.append(key)
+        if _increment(key, length + 1) > limit:
+            blocked = True
+    if not blocked:
+        return Place(keys=tuple(taken), blocked=False, retry_after_seconds=0)
+    give_back(Place(keys=tuple(taken), blocked=True, retry_after_seconds=0))
+    first = cache.add(f"{PREFIX}:refused:{user_id}:{ip_address}:{start}", 1, timeout=length + 1)
+    return Place(keys=(), blocked=True, retry_after_seconds=int(start + length - now), first_refusal=first)
+
+
+def give_back(place):
+    """Free the place of an attempt that turned out not to be a wrong guess."""
+    for key in place.keys:
         try:
-            cache.incr(key)
+            cache.decr(key)
         except ValueError:
-            # Evicted between add and incr: start again at one.
-            cache.set(key, 1, timeout=length + 1)
+            # Expired with its window: nothing to give back.
+            pass
