@@ -609,6 +609,7 @@ class AbstractNotification(models.Model):
     TIER_UPGRADED = "tier_upgraded"
     EXPIRING = "expiring"
     ADJUSTED = "adjusted"
+    TIER_DOWNGRADED = "tier_downgraded"
     EVENT_CHOICES = [
         (WELCOME, _("Welcome")),
         (ACCRUED, _("Points accrued")),
@@ -616,6 +617,7 @@ class AbstractNotification(models.Model):
         (TIER_UPGRADED, _("Tier upgraded")),
         (EXPIRING, _("Points expiring")),
         (ADJUSTED, _("Manual adjustment")),
+        (TIER_DOWNGRADED, _("Tier lowered")),
     ]
 
     PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"
@@ -682,6 +684,8 @@ class AbstractNotificationPreference(models.Model):
         help_text=_("Text messages are only sent to this number, in international format, e.g. +79161234567."),
     )
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
+    # The language the customer last used the site in: messages sent in the background are written in it.
+    language = models.CharField(_("Language"), max_length=16, blank=True)
 
     class Meta:
         abstract = True

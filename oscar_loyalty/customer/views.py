@@ -15,6 +15,7 @@ from oscar.core.loading import get_class, get_model
 from oscar_loyalty import ledger
 from oscar_loyalty.customer import history, progress
 from oscar_loyalty.customer.forms import NotificationPreferenceForm
+from oscar_loyalty.notifications.services import remember_language
 from oscar_loyalty.settings import loyalty_settings
 
 PageTitleMixin = get_class("customer.mixins", "PageTitleMixin")
@@ -30,6 +31,11 @@ class BonusesView(PageTitleMixin, generic.ListView):
     paginate_by = 20
     page_title = _("My bonuses")
     active_tab = "bonuses"
+
+    def get(self, request, *args, **kwargs):
+        # The page customers come back to: keep their language for the messages sent to them later.
+        remember_language(request.user, getattr(request, "LANGUAGE_CODE", ""))
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return history.entries_for(self.request.user)

@@ -2,7 +2,8 @@
 
 Texts are ``CommunicationEventType`` messages with the codes
 ``LOYALTY_WELCOME``, ``LOYALTY_ACCRUED``, ``LOYALTY_AVAILABLE``,
-``LOYALTY_TIER_UPGRADED``, ``LOYALTY_EXPIRING`` and ``LOYALTY_ADJUSTED``: a
+``LOYALTY_TIER_UPGRADED``, ``LOYALTY_TIER_DOWNGRADED``, ``LOYALTY_EXPIRING``
+and ``LOYALTY_ADJUSTED``: a
 shop overrides them as template files
 (``oscar/communication/emails/commtype_loyalty_<event>_{subject,body}.txt``,
 ``..._body.html``, ``oscar/communication/sms/commtype_loyalty_<event>_body.txt``)
@@ -23,8 +24,8 @@ from django.utils.dateparse import parse_datetime
 from oscar.core.loading import get_class, get_model
 
 from oscar_loyalty.notifications import sms
+from oscar_loyalty.notifications.channels import skip_reason
 from oscar_loyalty.notifications.exceptions import TransientDeliveryError
-from oscar_loyalty.notifications.services import skip_reason
 from oscar_loyalty.settings import loyalty_settings
 
 Dispatcher = get_class("communication.utils", "Dispatcher")
@@ -106,7 +107,11 @@ def is_transient(exc):
 
 
 def render(notification, user=None):
-    """The notification's messages (``subject``, ``body``, ``html``, ``sms``) in its language."""
+    """The notification's messages (``subject``, ``body``, ``html``, ``sms``) in its language.
+
+    That is the customer's, stored on the row when it was queued, whatever
+    language the worker or the staff member who caused the event is using.
+    """
     context = _revive(notification.context)
     if isinstance(context.get("points"), int):
         context["points_abs"] = abs(context["points"])

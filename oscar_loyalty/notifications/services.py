@@ -12,16 +12,19 @@ sent.
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
-from django.utils import timezone, translation
-from kombu.exceptions import OperationalError
+from django.utils import timezone
 from oscar.core.loading import get_model
 
+# shop_channels and skip_reason live in ``channels`` (the delivery needs them too) and stay importable from here.
+from oscar_loyalty.notifications.channels import message_language, shop_channels, skip_reason, supported_language
+from oscar_loyalty.notifications.signals import notifications_queued
 from oscar_loyalty.settings import loyalty_settings
 
 Notification = get_model("oscar_loyalty", "Notification")
@@ -40,23 +43,41 @@ LOST_AFTER_QUEUED = timedelta(minutes=10)
 LOST_AFTER_ATTEMPT = timedelta(hours=1)
 
 
-def shop_channels():
-    """The channels the shop sends through, in the order configured."""
-    known = {Notification.EMAIL, Notification.SMS}
-    return tuple(channel for channel in loyalty_settings.NOTIFICATION_CHANNELS if channel in known)
+__all__ = [
+    "enqueue",
+    "message_language",
+    "notify",
+    "notify_accrued",
+    "notify_activations",
+    "notify_adjusted",
+    "notify_tier_downgraded",
+    "notify_tier_upgraded",
+    "notify_welcome",
+    "remember_language",
+    "requeue_lost",
+    "shop_channels",
+    "skip_reason",
+    "warn_expiring_lots",
+]
 
 
-def skip_reason(preference, channel):
-    """Why ``channel`` cannot be used for a customer with ``preference`` (None: the defaults), or ''."""
-    preference = preference or NotificationPreference()
-    if channel == Notification.EMAIL and not preference.email_enabled:
-        return "The customer turned e-mail off."
-    if channel == Notification.SMS:
-        if not preference.sms_enabled:
-            return "The customer turned SMS off."
-        if not preference.phone:
-            return "The customer has given no phone number."
-    return ""
+def remember_language(user, code):
+    """Keep the language a customer uses the site in: the messages sent to them later are written in it.
+
+    One query when it has not changed (the usual case), a write only when it
+    has; a language the shop does not offer is ignored.
+    """
+    language = supported_language(code)
+    if not language or user is None or not getattr(user, "is_authenticated", False):
+        return
+    stored = NotificationPreference.objects.filter(user=user).values_list("language", flat=True)
+    current = stored.first()
+    if current == language:
+        return
+    if current is None:
+        NotificationPreference.objects.get_or_create(user=user, defaults={"language": language})
+    else:
+        NotificationPreference.objects.filter(user=user).update(language=language)
 
 
 # --- One event ---------------------------------------------------------------
@@ -70,7 +91,8 @@ def notify(user, event, *, key, context=None, occurred_at=None, now=None):
     event, or on its own (it opens its own). A row already queued under the
     key is returned as it is, and not sent again. An event that
     ``occurred_at`` longer than ``OSCAR_LOYALTY_NOTICE_MAX_AGE_DAYS`` ago
-    (recorded with a date in the past) queues nothing.
+    (recorded with a date in the past) queues nothing. The rows are written
+    in the customer's language (see ``message_language``).
     """
     user_id = getattr(user, "pk", user)
     now = now or timezone.now()
@@ -88,7 +110,7 @@ def notify(user, event, *, key, context=None, occurred_at=None, now=None):
                     "event": event,
                     "channel": channel,
                     "context": context or {},
-                    "language": _language(),
+                    "language": message_language(preference),
                     "status": Notification.SKIPPED if reason else Notification.PENDING,
                     "last_error": reason,
                     "created_at": now,
@@ -133,6 +155,21 @@ def notify_tier_upgraded(change, user, old_tier, new_tier):
     }
     return notify(
         user, Notification.TIER_UPGRADED, key=f"tier:{change.pk}", context=context, occurred_at=change.created_at
+    )
+
+
+def notify_tier_downgraded(change, user, old_tier, new_tier):
+    """The tier in effect went down: it decayed, or a pin ended. ``new_tier`` may be None (no tier at all)."""
+    if user is None or old_tier is None:
+        return []
+    context = {
+        "tier": new_tier.name if new_tier is not None else "",
+        "old_tier": old_tier.name,
+        "cashback_percent": new_tier.cashback_percent if new_tier is not None else None,
+        "max_share_percent": new_tier.max_share_percent if new_tier is not None else None,
+    }
+    return notify(
+        user, Notification.TIER_DOWNGRADED, key=f"tier:{change.pk}", context=context, occurred_at=change.created_at
     )
 
 
@@ -207,47 +244,94 @@ def notify_activations(now=None):
 
 
 def warn_expiring_lots(now=None):
-    """Warn customers of lots about to expire, once per lot and threshold. Returns the number of warnings.
+    """Warn customers of points about to expire: one message per customer, threshold and day. Returns how many.
 
-    For the thresholds of ``OSCAR_LOYALTY_EXPIRY_WARNING_DAYS`` (30 and 10
-    days) a live lot is warned once when it enters each window. A lot first
-    seen inside a smaller window (it was accrued with a short life, or the
-    task did not run) gets only that warning; the larger ones are recorded as
-    skipped so they never follow it.
+    For each threshold of ``OSCAR_LOYALTY_EXPIRY_WARNING_DAYS`` (30 and 10
+    days) a customer is warned when one of their live lots has entered the
+    threshold's window and no earlier warning for that threshold covered it.
+    The message adds up all their live points expiring within the threshold
+    and names the first date ("1,250 bonus points expire within 30 days, the
+    first of them on 12 January"); it records the lots it covered, so each lot
+    is warned once per threshold.
+
+    A message is keyed ``expiring:<customer>:<days>:<date>`` (the shop's
+    local date), so a second run the same day sends nothing more: a lot that
+    enters the window after that day's message waits for the next day's,
+    which counts it with the others. A lot first seen inside a smaller window
+    (accrued with a short life, or the task did not run) gets only that
+    window's warning: each threshold looks only at the lots beyond the
+    smaller ones.
     """
     now = now or timezone.now()
     channels = shop_channels()
     thresholds = sorted({int(days) for days in loyalty_settings.EXPIRY_WARNING_DAYS if int(days) > 0})
     if not channels or not thresholds:
         return 0
+    today = timezone.localdate(now).isoformat()
+    live = Lot.objects.filter(
+        status__in=[Lot.PENDING, Lot.ACTIVE], remaining__gt=0, expires_at__gt=now, account__user__isnull=False
+    )
     warned = 0
     lower = now
-    for index, days in enumerate(thresholds):
+    for days in thresholds:
         upper = now + timedelta(days=days)
-        lots = (
-            Lot.objects.filter(
-                status__in=[Lot.PENDING, Lot.ACTIVE],
-                remaining__gt=0,
-                expires_at__gt=lower,
-                expires_at__lte=upper,
-                account__user__isnull=False,
-            )
-            .exclude(_queued_already("expiring:", "pk", f":{days}:{channels[0]}"))
-            .order_by("pk")
-            .values_list("pk", "account__user_id", "remaining", "expires_at", "order_number")
-        )
-        drafts = []
-        for lot_id, user_id, remaining, expires_at, order_number in lots:
-            context = {"points": remaining, "expires_at": expires_at, "order_number": order_number, "days": days}
-            drafts.append(Draft(user_id, f"expiring:{lot_id}:{days}", context))
-            drafts.extend(
-                Draft(user_id, f"expiring:{lot_id}:{later}", context, skip=f"Superseded by the {days}-day warning.")
-                for later in thresholds[index + 1 :]
-            )
-            warned += 1
-        _queue(Notification.EXPIRING, drafts, now)
+        entered = defaultdict(set)
+        band = live.filter(expires_at__gt=lower, expires_at__lte=upper).values_list("account__user_id", "pk")
+        for user_id, lot_id in band.iterator(chunk_size=2000):
+            entered[user_id].add(lot_id)
         lower = upper
+        users = sorted(entered)
+        for start in range(0, len(users), BATCH_SIZE):
+            batch = users[start : start + BATCH_SIZE]
+            covered, warned_today = _expiry_warnings(batch, days, today, since=now - timedelta(days=days))
+            due = [user_id for user_id in batch if user_id not in warned_today and entered[user_id] - covered[user_id]]
+            drafts = _expiry_drafts(live.filter(expires_at__lte=upper), due, days, today)
+            _queue(Notification.EXPIRING, drafts, now)
+            warned += len(drafts)
     return warned
+
+
+def _expiry_warnings(user_ids, days, today, *, since):
+    """The lots the customers' warnings for ``days`` since ``since`` covered, and who was warned ``today``."""
+    covered, warned_today = defaultdict(set), set()
+    rows = Notification.objects.filter(
+        user_id__in=user_ids, event=Notification.EXPIRING, created_at__gte=since
+    ).values_list("user_id", "key", "context")
+    for user_id, key, context in rows:
+        context = context or {}
+        if context.get("days") != days:
+            continue
+        parts = key.split(":")
+        if "lots" in context:
+            covered[user_id].update(context["lots"])
+            if parts[3] == today:
+                warned_today.add(user_id)
+        elif len(parts) == 4 and parts[1].isdigit():
+            # A warning from before the digest: ``expiring:<lot>:<days>:<channel>``.
+            covered[user_id].add(int(parts[1]))
+    return covered, warned_today
+
+
+def _expiry_drafts(lots, user_ids, days, today):
+    """One draft per customer: the sum of their ``lots`` and the first and last of their dates."""
+    by_user = defaultdict(list)
+    rows = lots.filter(account__user_id__in=user_ids).order_by("expires_at", "pk")
+    for user_id, lot_id, remaining, expires_at in rows.values_list("account__user_id", "pk", "remaining", "expires_at"):
+        by_user[user_id].append((lot_id, remaining, expires_at))
+    drafts = []
+    for user_id in user_ids:
+        own = by_user[user_id]
+        first, last = own[0][2], own[-1][2]
+        context = {
+            "points": sum(remaining for _lot, remaining, _at in own),
+            "days": days,
+            "expires_at": first,
+            "last_expires_at": last,
+            "one_day": timezone.localdate(first) == timezone.localdate(last),
+            "lots": [lot_id for lot_id, _remaining, _at in own],
+        }
+        drafts.append(Draft(user_id, f"expiring:{user_id}:{days}:{today}", context))
+    return drafts
 
 
 def requeue_lost(now=None, *, limit=1000):
@@ -271,14 +355,12 @@ def requeue_lost(now=None, *, limit=1000):
 
 
 def enqueue(ids):
-    """Hand the rows to Celery now; a row the broker refuses stays pending for the sweeper."""
-    from oscar_loyalty.tasks import deliver_notification_task
+    """Announce the rows ready to be sent; the receiver in ``receivers`` hands them to Celery.
 
-    for pk in ids:
-        try:
-            deliver_notification_task.delay(pk)
-        except OperationalError:
-            logger.exception("Could not enqueue notification %s; it stays pending until requeued.", pk)
+    A row the broker refuses stays pending for the sweeper (``requeue_lost``).
+    """
+    if ids:
+        notifications_queued.send(sender=Notification, ids=list(ids))
 
 
 def _enqueue_on_commit(ids):
@@ -290,7 +372,6 @@ def _enqueue_on_commit(ids):
 def _queue(event, drafts, now):
     """Insert the drafts' rows in batches (existing keys are left alone) and enqueue the new pending ones."""
     channels = shop_channels()
-    language = _language()
     for start in range(0, len(drafts), BATCH_SIZE):
         batch = drafts[start : start + BATCH_SIZE]
         preferences = {
@@ -308,7 +389,7 @@ def _queue(event, drafts, now):
                         channel=channel,
                         key=f"{draft.key}:{channel}",
                         context=draft.context,
-                        language=language,
+                        language=message_language(preferences.get(draft.user_id)),
                         status=Notification.SKIPPED if reason else Notification.PENDING,
                         last_error=reason,
                         created_at=now,
@@ -328,10 +409,6 @@ def _queued_already(prefix, outer_field, suffix):
     """A subquery: does the row keyed ``<prefix><outer id><suffix>`` exist? (One index lookup.)"""
     key = Concat(Value(prefix), Cast(OuterRef(outer_field), CharField()), Value(suffix), output_field=CharField())
     return Exists(Notification.objects.filter(key=key))
-
-
-def _language():
-    return translation.get_language() or ""
 
 
 def _oldest_news(now):

@@ -26,8 +26,21 @@ CONTEXTS = {
         "cashback_percent": "5.00",
         "max_share_percent": "30.00",
     },
-    Notification.EXPIRING: {"points": 305, "expires_at": "2025-12-26T12:00:00+00:00", "order_number": "", "days": 30},
+    Notification.EXPIRING: {
+        "points": 305,
+        "days": 30,
+        "expires_at": "2025-12-26T12:00:00+00:00",
+        "last_expires_at": "2026-01-05T12:00:00+00:00",
+        "one_day": False,
+        "lots": [1, 2],
+    },
     Notification.ADJUSTED: {"points": -305, "reason": "Duplicate accrual"},
+    Notification.TIER_DOWNGRADED: {
+        "tier": "Silver",
+        "old_tier": "Gold",
+        "cashback_percent": "3.00",
+        "max_share_percent": "20.00",
+    },
 }
 # What each text must say, whatever the language.
 FIGURES = {
@@ -37,6 +50,7 @@ FIGURES = {
     Notification.TIER_UPGRADED: ["Gold", "5"],
     Notification.EXPIRING: ["305", "26"],
     Notification.ADJUSTED: ["305"],
+    Notification.TIER_DOWNGRADED: ["Silver", "3"],
 }
 
 
@@ -74,3 +88,34 @@ def test_a_shop_overrides_a_text_in_the_dashboard():
     notification = Notification(event=Notification.ACCRUED, context=CONTEXTS[Notification.ACCRUED], language="en")
 
     assert render(notification)["subject"] == "Bonus! +305"
+
+
+@pytest.mark.parametrize(
+    "event, context, subject, sms",
+    [
+        (Notification.EXPIRING, CONTEXTS[Notification.EXPIRING], "305 бонусов сгорят в течение 30 дней", "первые"),
+        (Notification.TIER_DOWNGRADED, CONTEXTS[Notification.TIER_DOWNGRADED], "Ваш статус теперь: Silver", "3%"),
+        (
+            Notification.TIER_DOWNGRADED,
+            {"tier": "", "old_tier": "Gold", "cashback_percent": None, "max_share_percent": None},
+            "Ваш статус Gold больше не действует",
+            "больше не действует",
+        ),
+    ],
+)
+def test_the_new_texts_are_translated_into_russian(event, context, subject, sms):
+    messages = render(Notification(event=event, context=context, language="ru"))
+
+    assert messages["subject"].strip() == subject
+    assert sms in messages["sms"]
+    assert "Здравствуйте" in messages["body"]
+    assert "status" not in messages["body"] + messages["html"] + messages["sms"]
+
+
+def test_a_digest_of_lots_expiring_on_one_day_names_that_day():
+    context = dict(CONTEXTS[Notification.EXPIRING], one_day=True)
+
+    messages = render(Notification(event=Notification.EXPIRING, context=context, language="en"))
+
+    assert messages["subject"].strip() == "305 bonus points expire within 30 days"
+    assert "305 of your bonus points expire on 26 December 2025." in " ".join(messages["body"].split())
