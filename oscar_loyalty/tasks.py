@@ -1,6 +1,6 @@
 """The loyalty program's Celery tasks.
 
-The beat tasks are set-based, idempotent and safe to run twice at once; add
+The beat tasks are idempotent and safe to run twice at once; add
 ``BEAT_SCHEDULE`` to your ``CELERY_BEAT_SCHEDULE`` (its daily times are in
 ``CELERY_TIMEZONE``). ``deliver_notification`` sends one queued notification.
 
@@ -39,6 +39,14 @@ def release_stale_reservations_task():
     from oscar_loyalty.ledger import release_stale_reservations
 
     return release_stale_reservations()
+
+
+@shared_task(name="oscar_loyalty.evaluate_tiers", acks_late=True, ignore_result=True)
+def evaluate_tiers_task():
+    """Let tiers decay over the window or after inactivity, and end the pins whose time is up."""
+    from oscar_loyalty.earning.tiers import evaluate_tiers
+
+    return evaluate_tiers()
 
 
 # --- Notifications ---
@@ -94,6 +102,11 @@ BEAT_SCHEDULE = {
     "loyalty-release-stale-reservations": {
         "task": "oscar_loyalty.release_stale_reservations",
         "schedule": timedelta(minutes=5),
+    },
+    # Daily, in the daytime: a lowered tier is news the customer hears by e-mail and SMS.
+    "loyalty-evaluate-tiers": {
+        "task": "oscar_loyalty.evaluate_tiers",
+        "schedule": crontab(minute=30, hour=10),
     },
     # Customers hear about their points in the daytime, not when a pass happens to run.
     "loyalty-notify-activations": {

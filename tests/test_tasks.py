@@ -8,6 +8,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
+from oscar_loyalty.earning import tiers
 from oscar_loyalty.tasks import BEAT_SCHEDULE
 from tests.celery_app import app
 from tests.factories import UserFactory
@@ -15,6 +16,8 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+Tier = get_model("oscar_loyalty", "Tier")
+TierChange = get_model("oscar_loyalty", "TierChange")
 
 
 @pytest.fixture
@@ -26,6 +29,11 @@ def worker():
 def test_beat_schedule_names_registered_tasks():
     for entry in BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
+
+
+def test_the_tier_pass_is_on_the_beat_schedule():
+    tasks = {entry["task"] for entry in BEAT_SCHEDULE.values()}
+    assert {"oscar_loyalty.evaluate_tiers", "oscar_loyalty.warn_expiring_lots"} <= tasks
 
 
 def test_no_task_stores_its_result():
@@ -59,3 +67,21 @@ def test_worker_activates_expires_and_releases_through_the_broker(worker):
     assert (balance.available, balance.reserved) == (70, 0)
     assert JournalEntry.objects.filter(kind="expiry").count() == 1
     assert ledger.check_accounts() == []
+
+
+def test_worker_ends_a_pin_whose_time_is_up(worker):
+    # A transactional test starts without the migrations' tiers.
+    Tier.objects.create(code="silver", name="Silver", threshold=0, cashback_percent=3, max_share_percent=20)
+    vip = Tier.objects.create(code="vip", name="VIP", threshold=300000, cashback_percent=10, max_share_percent=50)
+    customer = UserFactory()
+    now = timezone.now()
+    tiers.pin_tier(
+        customer, vip, actor="1C", reason="Card", until=now - timedelta(minutes=1), now=now - timedelta(days=1)
+    )
+
+    written = app.send_task("oscar_loyalty.evaluate_tiers", ignore_result=False).get(timeout=30)
+    again = app.send_task("oscar_loyalty.evaluate_tiers", ignore_result=False).get(timeout=30)
+
+    assert (written, again) == (1, 0)
+    change = TierChange.objects.filter(user=customer).first()
+    assert (change.old_tier.code, change.new_tier.code, change.reason) == ("vip", "silver", "The pinned tier ended.")

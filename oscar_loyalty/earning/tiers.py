@@ -1,10 +1,11 @@
 """Customer tiers: qualification by purchase volume, pins, downgrades, and their history."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -74,6 +75,22 @@ def _lock_state(user_id):
     return state
 
 
+def next_tier(tiers, current, volume, last_purchase_at, *, now, lower_by_volume, lower_by_inactivity):
+    """Pure: the tier a customer's purchases earn them now, starting from ``current``.
+
+    A higher tier is always given. After ``OSCAR_LOYALTY_TIER_INACTIVITY_DAYS``
+    without a purchase the customer drops to the entry tier if
+    ``lower_by_inactivity``; otherwise a volume below the current tier's
+    threshold lowers it only if ``lower_by_volume``.
+    """
+    inactivity = loyalty_settings.TIER_INACTIVITY_DAYS
+    inactive = bool(inactivity) and (last_purchase_at is None or last_purchase_at <= now - timedelta(days=inactivity))
+    new = qualifying_tier(tiers, Decimal(0) if inactive else volume)
+    if rank(new) > rank(current) or (lower_by_inactivity if inactive else lower_by_volume):
+        return new
+    return current
+
+
 def recompute_tier(user, *, reason, now=None, allow_downgrade=True, source=None):
     """Re-read the customer's purchase volume and move their computed tier to match.
 
@@ -83,27 +100,39 @@ def recompute_tier(user, *, reason, now=None, allow_downgrade=True, source=None)
     ``TierChange`` written, or None.
     """
     now = now or timezone.now()
-    user_id = user_id_of(user)
     with transaction.atomic():
-        state = _lock_state(user_id)
-        state.volume = purchase_volume(user_id, now=now)
-        last = QualifyingPurchase.objects.filter(user_id=user_id, returned__lt=F("amount")).order_by("-placed_at")
-        state.last_purchase_at = last.values_list("placed_at", flat=True).first()
-        tiers = all_tiers()
-        new = qualifying_tier(tiers, state.volume)
-        inactivity = loyalty_settings.TIER_INACTIVITY_DAYS
-        if inactivity and (
-            state.last_purchase_at is None or state.last_purchase_at <= now - timedelta(days=inactivity)
-        ):
-            new = qualifying_tier(tiers, Decimal(0))
-        old = state.tier
-        change = None
-        if new != old and (rank(new) > rank(old) or allow_downgrade):
-            before = state.effective_tier(now)
-            state.tier = new
-            change = _record(state, old, new, source or TierChange.PURCHASES, "", reason, now, before=before)
+        state = _lock_state(user_id_of(user))
+        change = _recompute_locked(
+            state,
+            now=now,
+            lower_by_volume=allow_downgrade,
+            lower_by_inactivity=allow_downgrade,
+            source=source or TierChange.PURCHASES,
+            reason=reason,
+        )
         state.save()
     return change
+
+
+def _recompute_locked(state, *, now, lower_by_volume, lower_by_inactivity, source, reason, announce=True):
+    """Refresh the locked ``state``'s volume and move its computed tier; returns the ``TierChange`` or None."""
+    state.volume = purchase_volume(state.user_id, now=now)
+    state.last_purchase_at = _last_purchases([state.user_id]).get(state.user_id)
+    old = state.tier
+    new = next_tier(
+        all_tiers(),
+        old,
+        state.volume,
+        state.last_purchase_at,
+        now=now,
+        lower_by_volume=lower_by_volume,
+        lower_by_inactivity=lower_by_inactivity,
+    )
+    if new == old:
+        return None
+    before = state.effective_tier(now)
+    state.tier = new
+    return _record(state, old, new, source, "", reason, now, before=before, announce=announce)
 
 
 def pin_tier(user, tier, *, actor, reason, until=None, source=None, now=None):
@@ -137,51 +166,170 @@ def unpin_tier(user, *, actor, reason, now=None, source=None):
         return _record(state, before, state.tier, source or TierChange.STAFF, actor_name, reason, now, before=before)
 
 
+@dataclass(frozen=True)
+class TierReview:
+    """What the beat's pass finds for one customer; ``changes`` is the number of ``TierChange`` rows it writes."""
+
+    user_id: int
+    customer_name: str
+    old_tier: object  # the tier their purchases earned so far
+    new_tier: object  # the tier their purchases earn now
+    ended_pin: object = None  # the pinned tier whose time is up, if any
+
+    @property
+    def changes(self):
+        return int(self.ended_pin is not None) + int(self.new_tier != self.old_tier)
+
+    def lines(self):
+        """The changes as the command prints them, the same for a dry run and a real one."""
+        if self.ended_pin is not None:
+            yield describe(self.customer_name, self.ended_pin, self.old_tier, pin_ended_reason())
+        if self.new_tier != self.old_tier:
+            yield describe(self.customer_name, self.old_tier, self.new_tier, decay_reason())
+
+
+def describe(customer_name, old, new, reason):
+    return f"{customer_name}: {old.name if old else '-'} -> {new.name if new else '-'} ({reason})"
+
+
+def pin_ended_reason():
+    return _("The pinned tier ended.")
+
+
+def decay_reason():
+    return _("Purchase volume re-evaluated.")
+
+
+def review_tiers(*, now=None, batch_size=1000):
+    """The changes the beat's pass would make, read without a lock or a write: a list of ``TierReview``.
+
+    Only customers with a change are listed: a pin whose time is up, or a
+    computed tier that rises, or falls by decay (``OSCAR_LOYALTY_TIER_DOWNGRADE``
+    over ``OSCAR_LOYALTY_TIER_WINDOW_DAYS``) or by inactivity
+    (``OSCAR_LOYALTY_TIER_INACTIVITY_DAYS``). A few queries per
+    ``batch_size`` customers.
+    """
+    now = now or timezone.now()
+    return [review for review in _reviews(now, batch_size) if review.changes]
+
+
 def evaluate_tiers(*, now=None):
     """The beat task's pass: let tiers decay over the window or after inactivity, and end expired pins.
 
-    Returns the number of tier changes written.
+    Every change is recorded as a ``TierChange`` (an ended pin too, even when
+    the tier it leaves is the same), and a lower tier in effect is announced
+    to the customer once per customer and pass. Each customer found by
+    ``review_tiers`` is re-read under their row's lock before anything is
+    written, so the pass is safe to run twice at once. Returns the number of
+    tier changes written.
     """
+    return len(apply_tier_changes(now=now))
+
+
+def apply_tier_changes(*, now=None):
+    """``evaluate_tiers``, returning the ``TierChange`` rows written."""
     now = now or timezone.now()
-    changes = 0
-    decays = loyalty_settings.TIER_DOWNGRADE or loyalty_settings.TIER_INACTIVITY_DAYS
-    states = CustomerTier.objects.all()
+    written = []
+    decays = _decays()
+    for review in _reviews(now, 1000):
+        with transaction.atomic():
+            state = _lock_state(review.user_id)
+            changes = []
+            before = state.effective_tier(now)
+            ended = _ended_pin(state, now)
+            if ended is not None:
+                before = ended
+                state.pinned_tier, state.pinned_until, state.pinned_by = None, None, ""
+                changes.append(
+                    _record(state, ended, state.tier, TierChange.DOWNGRADE, "", pin_ended_reason(), now, announce=False)
+                )
+            if decays:
+                change = _recompute_locked(
+                    state,
+                    now=now,
+                    lower_by_volume=loyalty_settings.TIER_DOWNGRADE,
+                    lower_by_inactivity=True,
+                    source=TierChange.DOWNGRADE,
+                    reason=decay_reason(),
+                    announce=False,
+                )
+                if change is not None:
+                    changes.append(change)
+            state.save()
+            if changes:
+                # One message for the pass, from the tier the customer had to the one they have now.
+                _announce(changes[-1], state.user, before, state.effective_tier(now))
+            written.extend(changes)
+    return written
+
+
+def _ended_pin(state, now):
+    """The pinned tier whose time is up (the pass clears it), or None."""
+    if state.pinned_tier_id and state.pinned_until and state.pinned_until <= now:
+        return state.pinned_tier
+    return None
+
+
+def _decays():
+    return bool(loyalty_settings.TIER_DOWNGRADE or loyalty_settings.TIER_INACTIVITY_DAYS)
+
+
+def _reviews(now, batch_size):
+    """A ``TierReview`` per customer the pass must look at under a lock (changes, or a stale stored volume)."""
+    decays = _decays()
+    tiers = all_tiers()
+    states = CustomerTier.objects.select_related("tier", "pinned_tier", "user").order_by("user_id")
     if not decays:
         states = states.filter(pinned_until__lte=now)
-    for user_id in states.values_list("user_id", flat=True).order_by("user_id"):
-        with transaction.atomic():
-            state = _lock_state(user_id)
-            if state.pinned_tier_id and state.pinned_until and state.pinned_until <= now:
-                before = state.pinned_tier
-                state.pinned_tier, state.pinned_until, state.pinned_by = None, None, ""
-                state.save()
-                if before != state.tier:
-                    _record(
-                        state,
-                        before,
-                        state.tier,
-                        TierChange.DOWNGRADE,
-                        "",
-                        _("The pinned tier ended."),
-                        now,
-                        before=before,
-                    )
-                    changes += 1
+    last_id = 0
+    while True:
+        batch = list(states.filter(user_id__gt=last_id)[:batch_size])
+        if not batch:
+            return
+        last_id = batch[-1].user_id
+        ids = [state.user_id for state in batch]
+        volumes = _volumes(ids, now) if decays else {}
+        last_purchases = _last_purchases(ids) if decays else {}
+        for state in batch:
+            ended = _ended_pin(state, now)
+            new = state.tier
+            stale = False
             if decays:
-                changes += bool(
-                    recompute_tier(
-                        user_id,
-                        reason=_("Purchase volume re-evaluated."),
-                        now=now,
-                        allow_downgrade=True,
-                        source=TierChange.DOWNGRADE,
-                    )
+                volume = volumes.get(state.user_id, Decimal("0.00"))
+                last_purchase_at = last_purchases.get(state.user_id)
+                new = next_tier(
+                    tiers,
+                    state.tier,
+                    volume,
+                    last_purchase_at,
+                    now=now,
+                    lower_by_volume=loyalty_settings.TIER_DOWNGRADE,
+                    lower_by_inactivity=True,
                 )
-    return changes
+                stale = volume != state.volume or last_purchase_at != state.last_purchase_at
+            review = TierReview(state.user_id, display_name(state.user), state.tier, new, ended)
+            if review.changes or stale:
+                yield review
 
 
-def _record(state, old, new, source, actor_name, reason, now, *, before=None):
-    """Write the tier change, and tell listeners once the transaction commits."""
+def _volumes(user_ids, now):
+    """Each customer's ``purchase_volume``, in one query."""
+    purchases = QualifyingPurchase.objects.filter(user_id__in=user_ids)
+    window = loyalty_settings.TIER_WINDOW_DAYS
+    if window:
+        purchases = purchases.filter(placed_at__gt=now - timedelta(days=window))
+    totals = purchases.order_by().values("user_id").annotate(volume=Sum(F("amount") - F("returned")))
+    return {row["user_id"]: row["volume"] for row in totals}
+
+
+def _last_purchases(user_ids):
+    """When each customer last bought something they kept, in one query."""
+    kept = QualifyingPurchase.objects.filter(user_id__in=user_ids, returned__lt=F("amount"))
+    return dict(kept.order_by().values("user_id").annotate(last=Max("placed_at")).values_list("user_id", "last"))
+
+
+def _record(state, old, new, source, actor_name, reason, now, *, before=None, announce=True):
+    """Write the tier change, and (with ``announce``) tell listeners once the transaction commits."""
     user = state.user
     change = TierChange.objects.create(
         user=user,
@@ -193,8 +341,13 @@ def _record(state, old, new, source, actor_name, reason, now, *, before=None):
         reason=clip(reason),
         created_at=now,
     )
-    effective = state.effective_tier(now)
-    before = old if before is None else before
+    if announce:
+        _announce(change, user, old if before is None else before, state.effective_tier(now))
+    return change
+
+
+def _announce(change, user, before, effective):
+    """Send ``tier_changed`` after the commit if the tier in effect moved from ``before`` to ``effective``."""
     if effective != before:
         transaction.on_commit(
             lambda: signals.tier_changed.send_robust(
@@ -206,4 +359,3 @@ def _record(state, old, new, source, actor_name, reason, now, *, before=None):
                 upgrade=rank(effective) > rank(before),
             )
         )
-    return change
