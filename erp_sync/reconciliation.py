@@ -12,7 +12,6 @@ skips keys it has) or, for a customer's balance, by accepting the accounting
 system's figure: an ERP correction in the ledger, in the staff member's name.
 """
 
-import csv
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -26,7 +25,7 @@ from oscar.core.loading import get_model
 from erp_sync import outbox
 from erp_sync.soap.changes import find_customer
 from erp_sync.soap.client import ErpError, get_service
-from oscar_loyalty import ledger
+from oscar_loyalty import csv_export, ledger
 from oscar_loyalty.ledger import LoyaltyError
 
 Account = get_model("oscar_loyalty", "Account")
@@ -295,11 +294,15 @@ EXPORT_FIELDS = ("scope", "reference", "shop_value", "erp_value", "difference", 
 
 
 def write_csv(run, stream, *, lines=None):
-    """The run's lines as CSV (UTF-8; the header names the columns)."""
-    writer = csv.writer(stream)
+    """The run's lines as CSV for a spreadsheet (``oscar_loyalty.csv_export``; the header names the columns).
+
+    UTF-8 with a BOM. Figures go out as numbers, so a negative difference stays
+    a number; text (references, staff names) is guarded against formulas.
+    """
+    writer = csv_export.writer(stream)
     writer.writerow(EXPORT_FIELDS)
     for line in (lines if lines is not None else run.lines.all()).iterator():
-        writer.writerow(["" if getattr(line, f) is None else getattr(line, f) for f in EXPORT_FIELDS])
+        writer.writerow([getattr(line, field) for field in EXPORT_FIELDS])
     summary = summarize(run)
     writer.writerow([])
     writer.writerow(["summary", str(summary)])

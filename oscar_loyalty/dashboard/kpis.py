@@ -12,12 +12,16 @@ What the figures mean:
 - **New participants**: accounts whose first journal entry falls in the month.
 - **Points accrued**: accruals plus positive manual and accounting-system
   adjustments.
-- **Points redeemed**: points spent on orders, less the spent points that
-  cancellations and returns gave back.
+- **Points redeemed**: points spent on orders in the month.
+- **Points returned to customers**: spent points that cancellations and
+  returns gave back in the month (restorations). They are their own figure,
+  not negative redemptions: a return in a month with little spending would
+  otherwise show negative redemptions and a negative redemption rate.
 - **Points expired**: points that expired unspent.
 - **Outstanding liability**: available + pending points at the end of the
   month, times ``OSCAR_LOYALTY_POINT_VALUE``.
-- **Redemption rate**: redeemed as a percentage of accrued.
+- **Redemption rate**: redeemed as a percentage of accrued (returns do not
+  lower it; they are shown beside it).
 - **Revenue**: the totals of Oscar orders placed in the month, without the
   ones in ``OSCAR_LOYALTY_CANCEL_STATUSES``; "participants" are customers with
   a points account, "others" are guests and customers without one.
@@ -125,6 +129,7 @@ class Figures:
     new_participants: int = 0
     accrued: int = 0
     redeemed: int = 0
+    returned: int = 0
     expired: int = 0
     liability_points: int = 0
     liability: Decimal = ZERO_MONEY
@@ -232,7 +237,8 @@ def build_report(period, *, now=None):
         row = flows.get(month)
         if row is not None:
             figures.accrued = row["accrued"]
-            figures.redeemed = -row["redeemed"] - row["restored"]
+            figures.redeemed = -row["redeemed"]
+            figures.returned = row["restored"]
             figures.expired = -row["expired"]
             liability += row["held"] or 0
         figures.liability_points = liability
@@ -266,7 +272,15 @@ def build_report(period, *, now=None):
 
     rows = list(months.values())
     total.new_participants = sum(row.new_participants for row in rows)
-    for name in ("accrued", "redeemed", "expired", "revenue_participants", "revenue_others", "paid_with_points"):
+    for name in (
+        "accrued",
+        "redeemed",
+        "returned",
+        "expired",
+        "revenue_participants",
+        "revenue_others",
+        "paid_with_points",
+    ):
         setattr(total, name, sum((getattr(row, name) for row in rows), start=getattr(total, name)))
     total.liability_points = rows[-1].liability_points
     total.liability = rows[-1].liability

@@ -1,6 +1,5 @@
 """The loyalty dashboard's views. Every change of points or tiers goes through the ledger and tier services."""
 
-import csv
 import re
 
 from django.contrib import messages
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from oscar.core.loading import get_model
 
-from oscar_loyalty import ledger
+from oscar_loyalty import csv_export, ledger
 from oscar_loyalty.dashboard import kpis
 from oscar_loyalty.dashboard.forms import (
     AccountSearchForm,
@@ -76,7 +75,11 @@ class KPIView(ReportMixin, generic.TemplateView):
 
 
 class KPICSVView(ReportMixin, generic.View):
-    """The report's table as CSV: one row per month, then the total, then the tiers."""
+    """The report's table as CSV: one row per month, then the total, then the tiers.
+
+    Written with ``oscar_loyalty.csv_export``: a UTF-8 BOM for Excel, figures
+    as numbers, and text (tier names) guarded against formulas.
+    """
 
     def get(self, request, *args, **kwargs):
         report = self.get_report()
@@ -85,15 +88,15 @@ class KPICSVView(ReportMixin, generic.View):
         response["Content-Disposition"] = (
             f'attachment; filename="loyalty-kpis-{period.start:%Y-%m-%d}-{period.end:%Y-%m-%d}.csv"'
         )
-        writer = csv.writer(response)
-        writer.writerow([str(label) for _name, label in CSV_COLUMNS])
+        writer = csv_export.writer(response)
+        writer.writerow([label for _name, label in CSV_COLUMNS])
         for row in report.months:
             writer.writerow(csv_row(row, row.month.strftime("%Y-%m")))
         writer.writerow(csv_row(report.total, _("Total")))
         writer.writerow([])
         writer.writerow([_("Tier"), _("Accounts"), _("Share, %")])
         for share in report.tiers:
-            writer.writerow([share.label, share.accounts, _plain(share.percent)])
+            writer.writerow([share.label, share.accounts, share.percent])
         return response
 
 
@@ -103,6 +106,7 @@ CSV_COLUMNS = (
     ("new_participants", gettext_lazy("New participants")),
     ("accrued", gettext_lazy("Points accrued")),
     ("redeemed", gettext_lazy("Points redeemed")),
+    ("returned", gettext_lazy("Returned to customers")),
     ("expired", gettext_lazy("Points expired")),
     ("redemption_rate", gettext_lazy("Redemption rate, %")),
     ("liability_points", gettext_lazy("Outstanding points at the end")),
@@ -116,11 +120,8 @@ CSV_COLUMNS = (
 
 
 def csv_row(figures, label):
-    return [label] + [_plain(getattr(figures, name)) for name, _label in CSV_COLUMNS[1:]]
-
-
-def _plain(value):
-    return "" if value is None else str(value)
+    """The figures as numbers (``None`` for a rate without a base): the CSV writer keeps numbers unquoted."""
+    return [label] + [getattr(figures, name) for name, _label in CSV_COLUMNS[1:]]
 
 
 def chart_data(report):
@@ -139,6 +140,7 @@ def chart_data(report):
                 "new_participants",
                 "accrued",
                 "redeemed",
+                "returned",
                 "expired",
                 "liability",
                 "revenue_participants",
@@ -152,6 +154,7 @@ def chart_data(report):
             "new_participants": _("New participants"),
             "accrued": _("Points accrued"),
             "redeemed": _("Points redeemed"),
+            "returned": _("Returned to customers"),
             "expired": _("Points expired"),
             "liability": _("Outstanding liability"),
             "revenue_participants": _("Revenue from participants"),

@@ -64,10 +64,11 @@ def test_month_by_month_figures_match_the_hand_computed_ones():
 
     jan, feb, mar = report.months
     assert [row.month for row in report.months] == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
-    # participants, new, accrued, redeemed, expired, liability (points)
+    # participants, new, accrued, redeemed, returned, expired, liability (points)
     assert (jan.participants, jan.new_participants, jan.accrued, jan.redeemed, jan.expired) == (3, 2, 700, 300, 0)
-    assert (feb.participants, feb.new_participants, feb.accrued, feb.redeemed, feb.expired) == (2, 0, 0, 0, 700)
+    assert (feb.participants, feb.new_participants, feb.accrued, feb.redeemed, feb.expired) == (2, 0, 0, 100, 700)
     assert (mar.participants, mar.new_participants, mar.accrued, mar.redeemed, mar.expired) == (2, 1, 650, 0, 0)
+    assert [row.returned for row in report.months] == [0, 100, 0]  # B's cancelled order gave its 100 back
     assert [row.liability_points for row in report.months] == [1400, 650, 1300]
     assert [row.liability for row in report.months] == [D("1400.00"), D("650.00"), D("1300.00")]
     assert [row.redemption_rate for row in report.months] == [D("42.9"), None, D("0.0")]
@@ -86,8 +87,8 @@ def test_period_totals_count_each_participant_once():
     total = kpis.build_report(Q1, now=at(2026, 4, 1)).total
 
     assert (total.participants, total.new_participants) == (4, 3)
-    assert (total.accrued, total.redeemed, total.expired) == (1350, 300, 700)
-    assert total.redemption_rate == D("22.2")
+    assert (total.accrued, total.redeemed, total.returned, total.expired) == (1350, 400, 100, 700)
+    assert total.redemption_rate == D("29.6")
     assert (total.liability_points, total.liability) == (1300, D("1300.00"))
     assert (total.revenue_participants, total.revenue_others, total.revenue) == (
         D("10500.00"),
@@ -145,6 +146,24 @@ def test_tier_distribution_follows_pins_and_counts_customers_without_a_record_in
         ("platinum", 1, D("25.0")),
         ("vip", 0, D("0.0")),
     ]
+
+
+def test_points_given_back_in_a_later_month_are_returned_not_negative_redemptions():
+    spender, earner = UserFactory(), UserFactory()
+    ledger.accrue(spender, 1000, key="s-dec", reason="Order S-0", order="S-0", hold_days=0, now=at(2025, 12, 10))
+    ledger.redeem(spender, 400, key="s-spend", order_number="S-1", now=at(2026, 1, 15))
+    ledger.accrue(earner, 500, key="e-feb", reason="Order E-0", order="E-0", hold_days=0, now=at(2026, 2, 3))
+    # The order paid with points in January is returned in February: 300 of the 400 come back.
+    ledger.reverse_order("S-1", fraction=D("0.75"), key="s-return", reason="Returned", now=at(2026, 2, 10))
+
+    report = kpis.build_report(Q1, now=at(2026, 4, 1))
+
+    jan, feb, mar = report.months
+    assert [(row.redeemed, row.returned) for row in report.months] == [(400, 0), (0, 300), (0, 0)]
+    assert feb.redemption_rate == D("0.0")
+    assert (report.total.redeemed, report.total.returned) == (400, 300)
+    assert all(row.redeemed >= 0 and (row.redemption_rate or 0) >= 0 for row in [*report.months, report.total])
+    assert [row.liability_points for row in report.months] == [600, 1400, 1400]
 
 
 def test_an_empty_program_reports_zeros_and_no_rates():

@@ -162,7 +162,7 @@ def test_the_csv_holds_the_table(client, manager, customer):
     response = client.get(KPIS_CSV)
 
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, months = rows[0], rows[1:13]
     assert header[:4] == ["Month", "Participants", "New participants", "Points accrued"]
     assert all(re.fullmatch(r"\d{4}-\d{2}", row[0]) for row in months)

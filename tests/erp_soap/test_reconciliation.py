@@ -1,9 +1,11 @@
 """Reconciliation: zero mismatches after a normal day, injected ones found and resolved."""
 
+import csv
 import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.utils import timezone
 from lxml import etree
@@ -184,7 +186,7 @@ def test_csv_and_xml_exports(erp, erp_settings):
     out = io.StringIO()
     reconciliation.write_csv(run, out, lines=run.lines.exclude(state="matched"))
     rows = out.getvalue().splitlines()
-    assert rows[0] == "scope,reference,shop_value,erp_value,difference,state,resolution,resolved_by"
+    assert rows[0] == "\ufeffscope,reference,shop_value,erp_value,difference,state,resolution,resolved_by"
     assert rows[1] == f"customer,{anna.pk},300,340,-40,mismatched,,"
     assert rows[-1].startswith("summary,") and "1 mismatched" in rows[-1]
 
@@ -193,6 +195,37 @@ def test_csv_and_xml_exports(erp, erp_settings):
     root = etree.fromstring(data.getvalue())
     assert root.find("Summary").get("mismatched") == "1"
     assert len(root.findall("Line")) == run.lines.count()
+
+
+def test_the_csv_guards_text_against_formulas_and_keeps_differences_as_numbers(erp, erp_settings, client):
+    anna, _boris, _vera = a_normal_day()
+    erp.store.apply_movements(
+        [
+            {
+                "key": "1c-edit",
+                "customer": str(anna.pk),
+                "card": "",
+                "points": 40,
+                "kind": "adjustment",
+                "order": "",
+                "date": "2026-01-01T00:00:00Z",
+            }
+        ]
+    )
+    run = reconciliation.reconcile()
+    # A name is whatever the staff member typed into their profile.
+    staff = UserFactory(first_name="=HYPERLINK(\"http://evil.example\")", last_name="", email="", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="manage_loyalty"))
+    mismatch = line(run, "customer", str(anna.pk))
+    reconciliation.resolve_by_pushing(mismatch, actor=staff)
+    client.force_login(staff)
+
+    response = client.get(f"/dashboard/erp-sync/reconciliation/{run.pk}/?export=csv")
+
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][:6] == ["customer", str(anna.pk), "300", "340", "-40", "mismatched"]
+    assert rows[1][6:] == ["pushed", "'=HYPERLINK(\"http://evil.example\")"]
 
 
 def test_the_management_command(erp, erp_settings, tmp_path):

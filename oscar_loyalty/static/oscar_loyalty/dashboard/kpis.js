@@ -12,6 +12,7 @@
     var colours = {
         accrued: "#2e7d32",
         redeemed: "#1565c0",
+        returned: "#00897b",
         expired: "#c62828",
         participants: "#1565c0",
         new_participants: "#f9a825",
@@ -46,7 +47,7 @@
 
     draw("loyalty_chart_points", {
         type: "bar",
-        data: {labels: data.labels, datasets: [dataset("accrued"), dataset("redeemed"), dataset("expired")]},
+        data: {labels: data.labels, datasets: [dataset("accrued"), dataset("redeemed"), dataset("returned"), dataset("expired")]},
         options: {scales: {y: {beginAtZero: true}}}
     });
     draw("loyalty_chart_participants", {
