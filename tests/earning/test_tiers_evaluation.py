@@ -129,3 +129,19 @@ def test_the_command_applies_the_changes_and_sums_them_up(django_capture_on_comm
     assert "1 tier change(s) written." in out.getvalue()
     assert tiers.tier_for(user, now=later).code == "silver"
     assert Notification.objects.filter(user=user, event=Notification.TIER_DOWNGRADED).count() == 2
+
+
+@override_settings(OSCAR_LOYALTY_TIER_WINDOW_DAYS=365, OSCAR_LOYALTY_TIER_DOWNGRADE=True)
+def test_a_pin_ending_as_the_tier_decays_writes_both_changes_and_sends_one_message(django_capture_on_commit_callbacks):
+    user = gold_customer()
+    now = timezone.now()
+    vip = Tier.objects.get(code="vip")
+    tiers.pin_tier(user, vip, actor="1C", reason="Card issued in store", until=now + timedelta(days=30), now=now)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tiers.evaluate_tiers(now=now + timedelta(days=400)) == 2
+
+    changes = TierChange.objects.filter(user=user, source=TierChange.DOWNGRADE).order_by("pk")
+    assert [(change.old_tier.code, change.new_tier.code) for change in changes] == [("vip", "gold"), ("gold", "silver")]
+    notice = Notification.objects.get(user=user, event=Notification.TIER_DOWNGRADED, channel="email")
+    assert (notice.context["old_tier"], notice.context["tier"]) == ("VIP", "Silver")
