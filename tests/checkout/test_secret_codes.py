@@ -729,3 +729,27 @@ def test_place_order_in_two_tabs_with_one_code_places_one_order(client):
     secret = SecretCode.objects.get()
     assert secret.replacement_order == replacement
     assert SecretCodeAttempt.objects.filter(outcome=SecretCodeAttempt.USED).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_issuing_for_one_order_at_once_make_one_code(client):
+    from tests.test_concurrency import run_in_threads
+
+    customer = customer_with_points(0)
+    product = product_priced("1000.00")
+    sale = promotion(product, percent=20)
+    reach_payment_details(client, customer, product)
+    place_order(client)
+    original = Order.objects.get()
+    end(sale)
+    original.set_status("Cancelled")
+    staff = [staff_member(), staff_member()]
+
+    results = run_in_threads(2, lambda i: services.issue(Order.objects.get(pk=original.pk), issued_by=staff[i]))
+
+    issued = [r for r in results if isinstance(r, services.IssuedCode)]
+    refused = [r for r in results if isinstance(r, services.CannotIssue)]
+    assert len(issued) == 1 and len(refused) == 1, results
+    assert "already has a secret code ending in" in str(refused[0])
+    assert SecretCode.objects.count() == 1
