@@ -13,6 +13,7 @@ from oscar.core.loading import get_model
 
 import oscar_loyalty
 from oscar_loyalty import ledger
+from oscar_loyalty.notifications.services import remember_language
 from oscar_loyalty.tasks import warn_expiring_lots_task
 from tests.factories import UserFactory
 
@@ -87,13 +88,13 @@ def test_the_my_bonuses_page_remembers_a_changed_language_and_then_writes_nothin
                 and "notificationpreference" in query["sql"]]  # fmt: skip
 
 
-def test_an_unknown_language_is_not_stored(client):
+@pytest.mark.parametrize(("code", "stored"), [("ru-RU", "ru"), ("xx", None), ("", None)])
+def test_only_a_language_the_shop_offers_is_stored(code, stored):
     user = UserFactory()
-    client.force_login(user)
 
-    client.get(reverse("loyalty:bonuses"), HTTP_ACCEPT_LANGUAGE="xx")
+    remember_language(user, code)
 
-    assert NotificationPreference.objects.filter(user=user).values_list("language", flat=True).first() in (None, "en")
+    assert NotificationPreference.objects.filter(user=user).values_list("language", flat=True).first() == stored
 
 
 def test_no_notification_module_imports_the_tasks_and_delivery_does_not_import_the_queue():
