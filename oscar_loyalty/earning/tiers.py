@@ -75,16 +75,17 @@ def _lock_state(user_id):
     return state
 
 
-def next_tier(tiers, current, volume, last_purchase_at, *, now, lower_by_volume, lower_by_inactivity):
+def next_tier(tiers, current, volume, last_purchase_at, *, now, inactivity_days, lower_by_volume, lower_by_inactivity):
     """Pure: the tier a customer's purchases earn them now, starting from ``current``.
 
-    A higher tier is always given. After ``OSCAR_LOYALTY_TIER_INACTIVITY_DAYS``
+    A higher tier is always given. After ``inactivity_days`` (None: never)
     without a purchase the customer drops to the entry tier if
     ``lower_by_inactivity``; otherwise a volume below the current tier's
     threshold lowers it only if ``lower_by_volume``.
     """
-    inactivity = loyalty_settings.TIER_INACTIVITY_DAYS
-    inactive = bool(inactivity) and (last_purchase_at is None or last_purchase_at <= now - timedelta(days=inactivity))
+    inactive = bool(inactivity_days) and (
+        last_purchase_at is None or last_purchase_at <= now - timedelta(days=inactivity_days)
+    )
     new = qualifying_tier(tiers, Decimal(0) if inactive else volume)
     if rank(new) > rank(current) or (lower_by_inactivity if inactive else lower_by_volume):
         return new
@@ -125,6 +126,7 @@ def _recompute_locked(state, *, now, lower_by_volume, lower_by_inactivity, sourc
         state.volume,
         state.last_purchase_at,
         now=now,
+        inactivity_days=loyalty_settings.TIER_INACTIVITY_DAYS,
         lower_by_volume=lower_by_volume,
         lower_by_inactivity=lower_by_inactivity,
     )
@@ -303,6 +305,7 @@ def _reviews(now, batch_size):
                     volume,
                     last_purchase_at,
                     now=now,
+                    inactivity_days=loyalty_settings.TIER_INACTIVITY_DAYS,
                     lower_by_volume=loyalty_settings.TIER_DOWNGRADE,
                     lower_by_inactivity=True,
                 )

@@ -1,6 +1,7 @@
 """The beat's tier pass: decay, inactivity and ended pins each leave a TierChange, and a downgrade is announced."""
 
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -145,3 +146,34 @@ def test_a_pin_ending_as_the_tier_decays_writes_both_changes_and_sends_one_messa
     assert [(change.old_tier.code, change.new_tier.code) for change in changes] == [("vip", "gold"), ("gold", "silver")]
     notice = Notification.objects.get(user=user, event=Notification.TIER_DOWNGRADED, channel="email")
     assert (notice.context["old_tier"], notice.context["tier"]) == ("VIP", "Silver")
+
+
+@pytest.mark.parametrize(
+    ("current", "volume", "days_since_purchase", "lower_by_volume", "expected"),
+    [
+        ("silver", "35000", 1, False, "gold"),  # an upgrade always happens
+        ("gold", "1000", 1, False, "gold"),  # a lower volume keeps the tier without downgrades
+        ("gold", "1000", 1, True, "silver"),  # ... and lowers it with them
+        ("gold", "35000", 200, False, "silver"),  # 180 days without a purchase: the entry tier
+        ("gold", "35000", 179, False, "gold"),
+        ("gold", "35000", None, False, "silver"),  # never bought anything
+    ],
+)
+def test_next_tier_table(current, volume, days_since_purchase, lower_by_volume, expected):
+    table = list(Tier.objects.all())
+    by_code = {tier.code: tier for tier in table}
+    now = timezone.now()
+    last = None if days_since_purchase is None else now - timedelta(days=days_since_purchase)
+
+    new = tiers.next_tier(
+        table,
+        by_code[current],
+        Decimal(volume),
+        last,
+        now=now,
+        inactivity_days=180,
+        lower_by_volume=lower_by_volume,
+        lower_by_inactivity=True,
+    )
+
+    assert new.code == expected
