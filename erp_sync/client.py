@@ -209,7 +209,8 @@ def answer_documents(
         parts.append("<Документ>")
         parts.append(f"<Ид>{ident}</Ид><Номер>{ident}</Номер><Дата>{now:%Y-%m-%d}</Дата>")
         parts.append("<ХозОперация>Заказ товара</ХозОперация><Роль>Продавец</Роль><Валюта>RUB</Валюта>")
-        parts.append(f"<НомерВерсии>{version}</НомерВерсии>")
+        if version is not None:  # some exporters send none
+            parts.append(f"<НомерВерсии>{version}</НомерВерсии>")
         parts.append(f"<ПометкаУдаления>{'true' if cancelled else 'false'}</ПометкаУдаления>")
         if lines is not None:
             parts.append("<Товары>")

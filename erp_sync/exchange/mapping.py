@@ -8,7 +8,6 @@ order and the document version, so a replay changes nothing.
 
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,13 +19,11 @@ from erp_sync.exchange import commerceml
 from erp_sync.exchange.settings import exchange_settings
 from oscar_loyalty import ledger
 from oscar_loyalty.earning import services as earning
-from oscar_loyalty.earning import tiers
-from oscar_loyalty.earning.calculations import line_points
 from oscar_loyalty.settings import loyalty_settings
 
 Order = get_model("order", "Order")
 OrderErpState = get_model("erp_sync", "OrderErpState")
-QualifyingPurchase = get_model("oscar_loyalty", "QualifyingPurchase")
+Reversal = get_model("oscar_loyalty", "Reversal")
 
 logger = logging.getLogger(__name__)
 
@@ -193,35 +190,33 @@ def _move(order, event, changes):
     changes.append(_("status: %(status)s") % {"status": target})
 
 
-def _shop_goods_total(order):
-    return sum((line.line_price_incl_tax for line in order.lines.all()), Decimal("0.00"))
-
-
 def _recompute_accrual(order, state, version, changes, now):
-    """Bring an accrued order's points in line with the goods total the accounting system holds.
+    """Bring the order's points in line with the goods total the accounting system holds.
 
-    A lower total is a partial return of the difference (the ledger takes
-    back that share of the accrual, and gives back that share of the points
-    spent); a higher one accrues the extra at the customer's cashback rate.
-    Keys carry the document version, so each version applies once.
+    The total is a target (see ``earning.apply_goods_total``): the returned
+    share follows from it, whatever totals came before, and it is recorded
+    even before the order earns, so the accrual honours it. Stale versions
+    never get here; a document without a version is the newest by arrival.
+    Its key names the version, or, without one, the total and how many
+    reversals the order had, so a repeat of the same state is a replay.
     """
-    if state.goods_total is None or not order.user_id:
-        return
-    if not QualifyingPurchase.objects.filter(order_number=order.number).exists():
-        return  # not accrued yet: the accrual will use the goods total then
-    basis = state.accrued_total if state.accrued_total is not None else _shop_goods_total(order)
-    difference = state.goods_total - basis
-    if not difference:
-        return
-    key = f"erp:{order.number}:amount:{version or state.goods_total}"
-    reason = _("Order %(number)s changed in the accounting system") % {"number": order.number}
-    if difference < 0:
-        earning.record_return(order, -difference, key=key, reason=reason, now=now)
-        changes.append(_("accrual reduced for %(amount)s less") % {"amount": -difference})
+    if state.goods_total is None or not order.user_id or state.cancelled:
+        return  # a cancelled order stays reversed in full, whatever totals follow
+    if version:
+        key = f"erp:{order.number}:goods:v{version}"
     else:
-        tier = tiers.tier_for(order.user, now=now)
-        points = line_points(difference, tier.cashback_percent, 1) if tier is not None else 0
-        if points > 0:
-            ledger.accrue(order.user, points, key=key, reason=reason, order=order.number, now=now)
-            changes.append(_("%(points)s more points accrued") % {"points": points})
+        count = Reversal.objects.filter(order_number=order.number).count()
+        key = f"erp:{order.number}:goods:{state.goods_total}:{count}"
+    reason = _("Order %(number)s changed in the accounting system") % {"number": order.number}
+    reversal = earning.apply_goods_total(order, state.goods_total, key=key, reason=reason, now=now)
     state.accrued_total = state.goods_total
+    if reversal is None:
+        return
+    changes.append(
+        _("returned share %(share)s: accrual %(accrual)+d points, points given back %(restored)+d")
+        % {
+            "share": f"{reversal.cumulative_fraction:.2%}",
+            "accrual": -reversal.points_reversed,
+            "restored": reversal.points_restored,
+        }
+    )

@@ -12,8 +12,10 @@ drops with it.
 - On lines: the share is the refunded quantities' part of the value of the
   order's lines. Oscar refuses to refund more of a line than it holds, so a
   refund entered twice restores once.
-- On the whole order: the share is the amount's part of what the order cost
-  in money (its total less the points paid). A whole order refunded twice
+- On the whole order: the amount is money, so the share is its part of what
+  the goods cost in money (their value less the points paid for them;
+  shipping aside). That is the returned goods value over the order's goods
+  value, as for every other kind of return. A whole order refunded twice
   restores once; the ledger never restores more than the order spent.
 
 Each event is undone once, whoever calls for it again (the ledger's key is
@@ -62,11 +64,15 @@ def line_refund_fraction(refunded, lines):
     return min(Decimal(1), part / whole)
 
 
-def amount_refund_fraction(amount, order_total, points_paid):
-    """The share of an order a refund of ``amount`` of money is: its part of what the order cost in money."""
-    amount, order_total, points_paid = Decimal(amount), Decimal(order_total), Decimal(points_paid)
-    paid_in_money = order_total - points_paid
-    base = paid_in_money if paid_in_money > 0 else order_total
+def amount_refund_fraction(amount, goods_value, points_paid):
+    """The share of an order a refund of ``amount`` of money is: its part of what the goods cost in money.
+
+    Returned goods value over the order's goods value: ``amount`` of money
+    refunded stands for ``amount × goods ÷ (goods − points)`` of goods.
+    """
+    amount, goods_value, points_paid = Decimal(amount), Decimal(goods_value), Decimal(points_paid)
+    paid_in_money = goods_value - points_paid
+    base = paid_in_money if paid_in_money > 0 else goods_value
     if amount <= 0 or base <= 0:
         return Decimal(0)
     return min(Decimal(1), amount / base)
@@ -80,7 +86,7 @@ def refund_fraction(order, amount, lines=None, line_quantities=None):
         ]
         every_line = order.lines.values_list("line_price_incl_tax", flat=True)
         return line_refund_fraction(refunded, every_line)
-    return amount_refund_fraction(amount, order.total_incl_tax, services.points_paid(order))
+    return amount_refund_fraction(amount, services.goods_value(order), services.points_paid(order))
 
 
 def restore_points_for_refund(order, event, amount, lines=None, line_quantities=None, *, actor=None):

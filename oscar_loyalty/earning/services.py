@@ -8,7 +8,7 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -74,13 +74,26 @@ def calculate_order_points(order, tier):
     )
 
 
+def goods_value(order):
+    """What the order's goods cost: its lines after Oscar's discounts, points paid included, shipping aside.
+
+    The base of every return's share, however it is reported: returned goods
+    value over this.
+    """
+    value = order.lines.aggregate(value=Sum("line_price_incl_tax"))["value"]
+    return value or Decimal("0.00")
+
+
 def accrue_for_order(order, *, now=None):
     """Accrue an order's points as a pending lot and count it towards the customer's tier.
 
     Idempotent per order: a status bouncing back and forth, or the ERP and
     the shop both reporting the order paid, accrue once. Earns at the tier in
-    effect before this order counts. Returns the lot, or None (a guest order,
-    an order that earns nothing, or one already accrued).
+    effect before this order counts. A return, refund or lower goods total
+    recorded before the order earned is honoured: the lot is written for the
+    whole order and the returned share is taken back from it at once, so a
+    later change of that share moves it either way. Returns the lot, or None
+    (a guest order, an order that earns nothing, or one already accrued).
     """
     if not order.user_id:
         return None
@@ -96,6 +109,7 @@ def accrue_for_order(order, *, now=None):
         if not created:
             return None
         points = sum(a.points for a in accruals)
+        returned = ledger.returned_share(order.number)
         lot = None
         if points > 0:
             try:
@@ -112,6 +126,16 @@ def accrue_for_order(order, *, now=None):
                 # complete: the purchase counts, the points do not.
                 logger.warning("Order %s earned no points: the customer's account is blocked.", order.number)
                 points = 0
+        if lot is not None and returned > 0:
+            reversal = ledger.reverse_order(
+                order.number,
+                share=returned,
+                key=f"{accrual_key(order.number)}:returned",
+                reason=_("Order %(number)s: returned before it earned") % {"number": order.number},
+                now=now,
+            )
+            points -= reversal.points_reversed if reversal is not None else 0
+        _follow_returned_share(purchase, returned)
         tiers.recompute_tier(
             order.user, reason=_("Order %(number)s") % {"number": order.number}, now=now, allow_downgrade=False
         )
@@ -123,34 +147,40 @@ def accrue_for_order(order, *, now=None):
     return lot
 
 
-def reverse_for_order(order, *, fraction=1, key=None, reason="", actor=None, now=None):
-    """Undo an order's points (cancellation, or a return of ``fraction`` of it) and its purchase volume.
+def _follow_returned_share(purchase, returned):
+    """Set the purchase's returned amount to ``returned`` of it; True if it changed."""
+    amount = min(purchase.amount, (purchase.amount * returned).quantize(CENT))
+    if amount == purchase.returned:
+        return False
+    purchase.returned = amount
+    purchase.save(update_fields=["returned"])
+    return True
+
+
+def reverse_for_order(order, *, fraction=None, share=None, key=None, reason="", actor=None, now=None):
+    """Undo an order's points (cancellation, a return of ``fraction`` of it, or a returned ``share`` as a target).
 
     The ledger makes this idempotent by ``key`` (a full reversal's key is the
-    order number); the purchase volume follows the share of the order the
-    ledger has reversed so far, and so does the refunded amount of the order's
-    "Bonus points" payment source. Returns the ledger's ``Reversal`` or None.
+    order number) and moves the order's points to the share now returned;
+    the purchase volume follows that share, and so does the refunded amount
+    of the order's "Bonus points" payment source. Returns the ledger's
+    ``Reversal`` or None.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        reversal = ledger.reverse_order(order.number, fraction=fraction, key=key, reason=reason, actor=actor, now=now)
-        so_far = Reversal.objects.filter(order_number=order.number).aggregate(
-            done=Max("cumulative_fraction"), restored=Sum("points_restored")
-        )
-        done = so_far["done"]
+        given = {"share": share} if share is not None else {"fraction": 1 if fraction is None else fraction}
+        reversal = ledger.reverse_order(order.number, key=key, reason=reason, actor=actor, now=now, **given)
+        returned = ledger.returned_share(order.number)
         purchase = QualifyingPurchase.objects.select_for_update().filter(order_number=order.number).first()
-        if purchase is not None and done is not None:
-            returned = min(purchase.amount, (purchase.amount * done).quantize(CENT))
-            if returned != purchase.returned:
-                purchase.returned = returned
-                purchase.save(update_fields=["returned"])
-                tiers.recompute_tier(
-                    purchase.user_id,
-                    reason=reason or _("Order %(number)s returned") % {"number": order.number},
-                    now=now,
-                    allow_downgrade=True,
-                )
-        refund_points_source(order, so_far["restored"] or 0, reference=reversal.key if reversal is not None else "")
+        if purchase is not None and _follow_returned_share(purchase, returned):
+            tiers.recompute_tier(
+                purchase.user_id,
+                reason=reason or _("Order %(number)s returned") % {"number": order.number},
+                now=now,
+                allow_downgrade=True,
+            )
+        restored = Reversal.objects.filter(order_number=order.number).aggregate(restored=Sum("points_restored"))
+        refund_points_source(order, restored["restored"] or 0, reference=reversal.key if reversal is not None else "")
     return reversal
 
 
@@ -177,10 +207,36 @@ def refund_points_source(order, restored, *, reference=""):
 
 
 def record_return(order, amount, *, key, reason="", actor=None, now=None):
-    """A partial return of ``amount`` (money) from ``order``; ``key`` names the return (e.g. its number)."""
-    purchase = QualifyingPurchase.objects.filter(order_number=order.number).first()
-    base = purchase.amount if purchase is not None and purchase.amount > 0 else order.total_incl_tax
-    if not base or amount <= 0:
+    """A return of goods worth ``amount`` from ``order``; ``key`` names the return (e.g. its number).
+
+    ``amount`` is goods value (what the returned lines cost, the part paid
+    with points included), so the share returned is ``amount`` over the
+    order's goods value: the same share of the points spent comes back, and
+    the same share of the accrual goes.
+    """
+    base = goods_value(order)
+    if base <= 0 or amount <= 0:
         raise ledger.InvalidAmount(_("A return must be of a positive amount."))
-    fraction = min(Decimal(1), Decimal(amount) / Decimal(base))
+    fraction = min(Decimal(1), Decimal(amount) / base)
     return reverse_for_order(order, fraction=fraction, key=key, reason=reason, actor=actor, now=now)
+
+
+def apply_goods_total(order, total, *, key, reason="", actor=None, now=None):
+    """Bring the order's points in line with a goods total reported for it (by the accounting system).
+
+    The total is a target, not a change: the returned share becomes
+    ``1 − total ÷ the order's goods value`` (within [0, 1]) whatever was
+    reported before, so totals that go down, up and down again end where the
+    last one alone would. A total above the order's goods value returns
+    nothing and earns nothing extra: the shop's order lines are the basis.
+    ``key`` names this report; the same share twice changes nothing.
+    Returns the ledger's ``Reversal``, or None when nothing moved.
+    """
+    base = goods_value(order)
+    if base <= 0:
+        return None
+    total = Decimal(total)
+    if total < 0:
+        raise ledger.InvalidAmount(_("A goods total cannot be negative."))
+    share = max(Decimal(0), min(Decimal(1), 1 - total / base))
+    return reverse_for_order(order, share=share, key=key, reason=reason, actor=actor, now=now)

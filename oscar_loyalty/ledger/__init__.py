@@ -38,7 +38,7 @@ from oscar_loyalty.ledger.exceptions import (
     UnknownCustomer,
 )
 from oscar_loyalty.ledger.reading import get_balance
-from oscar_loyalty.ledger.reversal import reverse_order
+from oscar_loyalty.ledger.reversal import returned_share, reverse_order
 from oscar_loyalty.ledger.spending import capture, redeem, release, reserve
 
 __all__ = [
@@ -64,6 +64,7 @@ __all__ = [
     "release",
     "release_stale_reservations",
     "reserve",
+    "returned_share",
     "reverse_order",
     "set_blocked",
 ]

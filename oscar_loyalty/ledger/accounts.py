@@ -13,12 +13,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_loyalty.ledger import database
-from oscar_loyalty.ledger.exceptions import (
-    IdempotencyConflict,
-    InvalidOperation,
-    LoyaltyError,
-    UnknownCustomer,
-)
+from oscar_loyalty.ledger.exceptions import IdempotencyConflict, InvalidOperation, LoyaltyError, UnknownCustomer
 from oscar_loyalty.ledger.people import display_name, user_id_of
 
 Account = get_model("oscar_loyalty", "Account")

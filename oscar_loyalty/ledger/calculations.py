@@ -66,8 +66,8 @@ def check_days(value, *, name, minimum):
     return int(value)
 
 
-def check_fraction(value):
-    """The share of an order a reversal covers: a number in (0, 1], kept to six places."""
+def check_fraction(value, *, allow_zero=False):
+    """The share of an order a reversal covers: a number in (0, 1] (or [0, 1]), kept to six places."""
     try:
         fraction = (
             Decimal(str(value)) if not isinstance(value, Fraction) else Decimal(value.numerator) / value.denominator
@@ -77,6 +77,8 @@ def check_fraction(value):
     if isinstance(value, bool) or not fraction.is_finite():
         raise InvalidAmount(_("The share of the order must be a number between 0 and 1."))
     fraction = fraction.quantize(FRACTION_PLACES, rounding=ROUND_DOWN)
+    if allow_zero and 0 <= fraction <= 1:
+        return fraction
     if not (0 < fraction <= 1):
         raise InvalidAmount(_("The share of the order must be more than 0 and at most 1."))
     return fraction

@@ -16,23 +16,9 @@ from oscar_loyalty.ledger.accounts import (
     replay_on_collision,
     send_on_commit,
 )
-from oscar_loyalty.ledger.calculations import (
-    check_days,
-    check_key,
-    check_points,
-    fingerprint,
-)
-from oscar_loyalty.ledger.exceptions import (
-    AccountBlocked,
-    InvalidAmount,
-    InvalidOperation,
-)
-from oscar_loyalty.ledger.lots import (
-    credit_lot,
-    save_balances,
-    settle,
-    take_available,
-)
+from oscar_loyalty.ledger.calculations import check_days, check_key, check_points, fingerprint
+from oscar_loyalty.ledger.exceptions import AccountBlocked, InvalidAmount, InvalidOperation
+from oscar_loyalty.ledger.lots import credit_lot, save_balances, settle, take_available
 from oscar_loyalty.ledger.people import actor_of, clip, user_id_of
 from oscar_loyalty.settings import loyalty_settings
 

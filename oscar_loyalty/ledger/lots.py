@@ -10,13 +10,8 @@ from datetime import timedelta
 from django.db.models import Min, Q
 from oscar.core.loading import get_model
 
-from oscar_loyalty.ledger.calculations import (
-    allocate,
-)
-from oscar_loyalty.ledger.exceptions import (
-    AccountBlocked,
-    InsufficientPoints,
-)
+from oscar_loyalty.ledger.calculations import allocate
+from oscar_loyalty.ledger.exceptions import AccountBlocked, InsufficientPoints
 from oscar_loyalty.ledger.people import clip
 from oscar_loyalty.settings import loyalty_settings
 

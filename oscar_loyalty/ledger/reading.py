@@ -7,10 +7,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_loyalty.ledger import database
-from oscar_loyalty.ledger.calculations import (
-    LotView,
-    balance_as_of,
-)
+from oscar_loyalty.ledger.calculations import LotView, balance_as_of
 from oscar_loyalty.ledger.people import user_id_of
 from oscar_loyalty.settings import loyalty_settings
 

@@ -16,26 +16,14 @@ from oscar_loyalty.ledger.accounts import (
     required_order_number,
     send_on_commit,
 )
-from oscar_loyalty.ledger.calculations import (
-    check_key,
-    check_points,
-    fingerprint,
-)
+from oscar_loyalty.ledger.calculations import check_key, check_points, fingerprint
 from oscar_loyalty.ledger.exceptions import (
     InsufficientPoints,
     ReservationCaptured,
     ReservationReleased,
     UnknownCustomer,
 )
-from oscar_loyalty.ledger.lots import (
-    Writes,
-    allocations_of,
-    capture_held,
-    hold,
-    save_balances,
-    settle,
-    unhold,
-)
+from oscar_loyalty.ledger.lots import Writes, allocations_of, capture_held, hold, save_balances, settle, unhold
 from oscar_loyalty.ledger.people import user_id_of
 from oscar_loyalty.settings import loyalty_settings
 

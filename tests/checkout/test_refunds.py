@@ -288,3 +288,19 @@ def test_line_refund_fraction(refunded, lines, expected):
 )
 def test_amount_refund_fraction(amount, total, points_paid, expected):
     assert amount_refund_fraction(D(amount), D(total), D(points_paid)) == D(expected)
+
+
+def test_a_refund_of_money_is_a_share_of_the_goods_not_of_the_shipping():
+    """Goods of 1,000 (150 paid with points) and 300 of shipping: refunding 425 returns half the goods."""
+    from oscar_loyalty.checkout.refunds import refund_fraction
+    from tests.earning.factories import order_for
+    from tests.erp.helpers import order_paid_with_points as paid_with_points
+
+    user = UserFactory()
+    order = paid_with_points(user, "1000.00", points=150)
+    order.shipping_incl_tax = order.shipping_excl_tax = D("300.00")
+    order.total_incl_tax = order.total_excl_tax = D("1300.00")
+    order.save()
+
+    assert refund_fraction(order, D("425.00")) == D("0.5")
+    assert refund_fraction(order_for(user, "1000.00"), D("250.00")) == D("0.25")
