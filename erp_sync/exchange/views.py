@@ -15,7 +15,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oscar.core.loading import get_model
 
-from erp_sync.exchange import commerceml, export, services
+from erp_sync.exchange import commerceml, event_log, export, services
 from erp_sync.exchange.services import ExchangeRefused
 from erp_sync.exchange.settings import exchange_settings
 
@@ -85,6 +85,9 @@ class ExchangeView(View):
             return reply("failure", message)
 
     def log(self, request, result, session, message=""):
+        # Outside any session anyone can call: a flood must not write a row per request.
+        if session is None and result == "failure" and not event_log.worth_a_row(_remote_addr(request), message):
+            return
         try:
             services.log_event(
                 result,
