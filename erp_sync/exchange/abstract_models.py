@@ -33,6 +33,11 @@ class AbstractExchangeSession(models.Model):
     # up to ``export_until``. ``success`` moves the marker to ``export_until``.
     export_since = models.DateTimeField(_("Exported changes after"), null=True, blank=True)
     export_until = models.DateTimeField(_("Exported changes up to"), null=True, blank=True)
+    # Points moved in the same query, by the journal's insertion order (entry ids):
+    # after ``export_after_entry`` up to ``export_upto_entry``. Not by date: an
+    # activation or an expiry is dated when the hold or the lot ended, before it is written.
+    export_after_entry = models.BigIntegerField(_("Exported journal entries after"), null=True, blank=True)
+    export_upto_entry = models.BigIntegerField(_("Exported journal entries up to"), null=True, blank=True)
     exported_orders = models.PositiveIntegerField(_("Orders exported"), default=0)
     queried_at = models.DateTimeField(_("Orders queried"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("Export acknowledged"), null=True, blank=True)
@@ -55,6 +60,9 @@ class AbstractExportMarker(models.Model):
 
     exchange_type = models.CharField(_("Exchange type"), max_length=16, unique=True)
     exported_until = models.DateTimeField(_("Acknowledged changes up to"), null=True, blank=True)
+    # The last journal entry (by id) acknowledged; None: not yet known (then the
+    # journal is windowed by ``exported_until``, as before entries were counted).
+    exported_entry = models.BigIntegerField(_("Acknowledged journal entries up to"), null=True, blank=True)
     session = models.ForeignKey(
         "erp_sync.ExchangeSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -121,6 +129,7 @@ class AbstractExchangeFile(models.Model):
     documents_applied = models.PositiveIntegerField(_("Documents applied"), default=0)
     documents_unchanged = models.PositiveIntegerField(_("Documents without changes"), default=0)
     documents_failed = models.PositiveIntegerField(_("Documents failed"), default=0)
+    documents_skipped = models.PositiveIntegerField(_("Documents for unknown orders"), default=0)
     error = models.TextField(_("Error"), blank=True)
     received_at = models.DateTimeField(_("Received"), default=timezone.now)
     updated_at = models.DateTimeField(_("Updated"), auto_now=True)
@@ -139,8 +148,13 @@ class AbstractExchangeFile(models.Model):
 class AbstractExchangeDocument(models.Model):
     """One document of an imported file: what it asked for, what was applied, or why it failed."""
 
-    APPLIED, UNCHANGED, FAILED = "applied", "unchanged", "failed"
-    STATUS_CHOICES = [(APPLIED, _("Applied")), (UNCHANGED, _("No change")), (FAILED, _("Failed"))]
+    APPLIED, UNCHANGED, FAILED, SKIPPED = "applied", "unchanged", "failed", "skipped"
+    STATUS_CHOICES = [
+        (APPLIED, _("Applied")),
+        (UNCHANGED, _("No change")),
+        (FAILED, _("Failed")),
+        (SKIPPED, _("Skipped: unknown order")),
+    ]
 
     file = models.ForeignKey(
         "erp_sync.ExchangeFile", on_delete=models.CASCADE, related_name="documents", verbose_name=_("File")

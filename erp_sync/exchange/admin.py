@@ -26,7 +26,17 @@ class ExchangeEventInline(admin.TabularInline):
 
 class ExchangeFileInline(admin.TabularInline):
     model = ExchangeFile
-    fields = ("name", "size", "chunks", "status", "documents_total", "documents_applied", "documents_failed", "error")
+    fields = (
+        "name",
+        "size",
+        "chunks",
+        "status",
+        "documents_total",
+        "documents_applied",
+        "documents_failed",
+        "documents_skipped",
+        "error",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -75,6 +85,7 @@ class ExchangeFileAdmin(ReadOnlyAdmin):
         "documents_applied",
         "documents_unchanged",
         "documents_failed",
+        "documents_skipped",
     )
     list_filter = ("status",)
     search_fields = ("name",)
@@ -90,7 +101,7 @@ class ExchangeDocumentAdmin(ReadOnlyAdmin):
 
 @admin.register(ExportMarker)
 class ExportMarkerAdmin(ReadOnlyAdmin):
-    list_display = ("exchange_type", "exported_until", "session", "updated_at")
+    list_display = ("exchange_type", "exported_until", "exported_entry", "session", "updated_at")
 
 
 @admin.register(OrderErpState)

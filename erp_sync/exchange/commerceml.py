@@ -27,6 +27,8 @@ TRUE_WORDS = {"true", "1", "да", "истина", "yes"}
 FALSE_WORDS = {"false", "0", "нет", "ложь", "no", ""}
 
 _DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+# An XML declaration may hold any amount of whitespace; past this it is not a declaration but an attack.
+MAX_DECLARATION_BYTES = 64 * 1024
 
 
 class CommerceMLError(Exception):
@@ -35,6 +37,42 @@ class CommerceMLError(Exception):
 
 class DocumentError(Exception):
     """One document cannot be applied (a bad amount or date); the others can."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the shop can store: a longer text or a larger number fails its document alone.
+
+    ``text`` maps an ``ErpDocument`` attribute to its longest length; amounts
+    must fit a decimal of ``max_digits`` digits, ``decimal_places`` of them
+    after the point. The defaults are the exchange models' own fields.
+    """
+
+    text: dict = field(
+        default_factory=lambda: {
+            "version": 64,
+            "erp_number": 64,
+            "payment_number": 64,
+            "shipment_number": 64,
+            "status": 128,
+        }
+    )
+    max_digits: int = 14
+    decimal_places: int = 2
+
+    @property
+    def largest_amount(self):
+        return Decimal(10) ** (self.max_digits - self.decimal_places)
+
+
+#: The 1C names of the texts ``Limits`` bounds, for the error a person reads.
+TEXT_LABELS = {
+    "version": "НомерВерсии",
+    "erp_number": "Номер по 1С",
+    "payment_number": "Номер оплаты по 1С",
+    "shipment_number": "Номер отгрузки по 1С",
+    "status": "Статус заказа",
+}
 
 
 # --- Reading ------------------------------------------------------------------
@@ -101,6 +139,30 @@ def declared_encoding(head):
     return SUPPORTED_ENCODINGS[name], False
 
 
+def read_declaration(handle):
+    """The file's first bytes, up to the end of its XML declaration if it has one (a BOM included).
+
+    The declaration is read whole, however much whitespace it holds, so the
+    encoding it names is never missed; one that does not end within
+    ``MAX_DECLARATION_BYTES`` is refused.
+    """
+    head = handle.read(512)
+    start = head[3:] if head.startswith(codecs.BOM_UTF8) else head
+    if not start.lstrip().startswith(b"<?xml"):
+        return head
+    while b"?>" not in head:
+        if len(head) >= MAX_DECLARATION_BYTES:
+            raise CommerceMLError(
+                _("The XML declaration does not end within the first %(limit)s bytes.")
+                % {"limit": MAX_DECLARATION_BYTES}
+            )
+        block = handle.read(4096)
+        if not block:
+            raise CommerceMLError(_("The file ends inside its XML declaration."))
+        head += block
+    return head[: head.index(b"?>") + 2]
+
+
 def check_encoding(path, *, chunk_size=1024 * 1024):
     """Refuse a file whose bytes are not in the encoding it declares.
 
@@ -110,8 +172,7 @@ def check_encoding(path, *, chunk_size=1024 * 1024):
     multi-byte sequences, which real windows-1251 text practically never is.
     """
     with open(path, "rb") as handle:
-        head = handle.read(200)
-        encoding, _bom = declared_encoding(head)
+        encoding, _bom = declared_encoding(read_declaration(handle))
         handle.seek(0)
         strict = codecs.getincrementaldecoder(encoding)("strict")
         utf8 = codecs.getincrementaldecoder("utf-8")("strict") if encoding != "utf-8" else None
@@ -204,6 +265,48 @@ def _iter_document_elements(handle):
         raise CommerceMLError(_("The file is empty."))
 
 
+class _RootDepth:
+    """An lxml parser target that only follows how deep the parser is: no tree is built."""
+
+    def __init__(self):
+        self.depth, self.closed = 0, False
+
+    def start(self, tag, attrib):
+        self.depth += 1
+
+    def end(self, tag):
+        self.depth -= 1
+        self.closed = self.closed or self.depth == 0
+
+    def data(self, data):
+        pass
+
+    def close(self):
+        return self.closed
+
+
+COMPLETE, INCOMPLETE, BROKEN = "complete", "incomplete", "broken"
+
+
+def upload_state(path, *, chunk_size=1024 * 1024):
+    """Whether the bytes received so far are a whole XML document.
+
+    ``COMPLETE``: the root element closed; ``INCOMPLETE``: well-formed so far
+    but the root is still open (more chunks are to come; a chunk may even end
+    inside a character); ``BROKEN``: not well-formed already, so waiting for
+    more cannot help. Nothing is resolved or fetched, and no tree is kept.
+    """
+    target = _RootDepth()
+    parser = etree.XMLParser(target=target, **_parser_options())
+    try:
+        with open(path, "rb") as handle:
+            while not target.closed and (block := handle.read(chunk_size)):
+                parser.feed(block)
+    except etree.XMLSyntaxError:
+        return BROKEN
+    return COMPLETE if target.closed else INCOMPLETE
+
+
 def validate(path):
     """Check the whole file before anything is applied; returns the number of order documents.
 
@@ -223,12 +326,12 @@ def _check_no_entities(element):
             raise CommerceMLError(_("Files with entities are not accepted."))
 
 
-def iter_documents(path, *, start=0):
+def iter_documents(path, *, start=0, limits=None):
     """Yield ``ErpDocument`` for each document from position ``start`` on."""
     for position, element in enumerate(iter_document_elements(path)):
         if position < start:
             continue
-        yield read_document(element, position)
+        yield read_document(element, position, limits=limits)
 
 
 def _children(element, name):
@@ -289,8 +392,32 @@ def parse_datetime(value, what, time=""):
     raise DocumentError(_("%(what)s is not a date: %(value)r.") % {"what": what, "value": value})
 
 
-def read_document(element, position):
-    """One ``Документ`` element as an ``ErpDocument``; a bad value is recorded in ``error``."""
+def _check_limits(doc, limits):
+    for name, longest in limits.text.items():
+        value = getattr(doc, name)
+        if longest is not None and len(value) > longest:
+            raise DocumentError(
+                _("%(what)s is longer than the %(limit)s characters the shop stores (%(length)s): %(value)s")
+                % {"what": TEXT_LABELS.get(name, name), "limit": longest, "length": len(value), "value": value[:80]}
+            )
+    amounts = [("Сумма", doc.total), ("Сумма", doc.goods_total)]
+    for line in doc.lines:
+        amounts += [("ЦенаЗаЕдиницу", line.price), ("Количество", line.quantity), ("Сумма", line.amount)]
+    for what, value in amounts:
+        if value is not None and abs(value) >= limits.largest_amount:
+            raise DocumentError(
+                _("%(what)s %(value)s is out of the range the shop stores (less than %(limit)s).")
+                % {"what": what, "value": value, "limit": limits.largest_amount}
+            )
+
+
+def read_document(element, position, *, limits=None):
+    """One ``Документ`` element as an ``ErpDocument``; a bad value is recorded in ``error``.
+
+    Values the shop cannot store (``limits``, by default the exchange
+    models' fields) are bad values too: they fail this document, not the file.
+    """
+    limits = limits or Limits()
     doc = ErpDocument(position=position)
     doc.document_id = _text(element, "Ид")
     doc.number = _text(element, "Номер")
@@ -329,6 +456,7 @@ def read_document(element, position):
         for line in doc.lines:
             if line.amount is not None and line.amount < 0 or line.quantity is not None and line.quantity < 0:
                 raise DocumentError(_("A line of %(id)s has a negative amount.") % {"id": line.product_id})
+        _check_limits(doc, limits)
     except DocumentError as error:
         doc.error = str(error)
     return doc

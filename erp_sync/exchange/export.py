@@ -39,18 +39,39 @@ ACCRUAL_STATES = {
 }
 
 
-def changed_orders(since, until):
-    """Orders placed, moved to another status, or whose points moved in ``(since, until]``."""
+def changed_orders(since, until, *, after_entry=None, upto_entry=None):
+    """Orders placed or moved to another status in ``(since, until]``, or whose points moved.
+
+    Points moved: journal entries with an id in ``(after_entry, upto_entry]``.
+    By id, the order they were written in, not by their date: an activation
+    or an expiry is dated when a hold or a lot ended, often before the last
+    acknowledged export, yet was written after it. Without ``upto_entry`` the
+    entries are windowed by date like the rest (how a marker from before
+    entries were counted is read once).
+    """
     window = Q(date_placed__lte=until)
     status_window = Q(date_created__lte=until)
-    journal_window = Q(created_at__lte=until)
     if since is not None:
         window &= Q(date_placed__gt=since)
         status_window &= Q(date_created__gt=since)
-        journal_window &= Q(created_at__gt=since)
+    if upto_entry is not None:
+        journal_window = Q(pk__lte=upto_entry)
+        if after_entry is not None:
+            journal_window &= Q(pk__gt=after_entry)
+        elif since is not None:
+            journal_window &= Q(created_at__gt=since)
+    else:
+        journal_window = Q(created_at__lte=until)
+        if since is not None:
+            journal_window &= Q(created_at__gt=since)
     status_changed = Exists(OrderStatusChange.objects.filter(status_window, order=OuterRef("pk")))
     points_moved = Exists(JournalEntry.objects.filter(journal_window, order_number=OuterRef("number")))
     return Order.objects.filter(window | status_changed | points_moved)
+
+
+def last_entry():
+    """The id of the newest journal entry (0 when there is none): the upper end of an export's entries."""
+    return JournalEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode", "country_id")
@@ -88,14 +109,15 @@ LINE_FIELDS = (
 )
 
 
-def iter_order_batches(since, until, *, batch_size=None):
+def iter_order_batches(since, until, *, batch_size=None, after_entry=None, upto_entry=None):
     """Yield lists of orders, as plain rows with their ``lines``, in primary-key order.
 
     Rows, not model instances: building 500 orders with their customer and
     addresses as models costs several times more than the rest of the export.
     """
     batch_size = batch_size or exchange_settings.EXCHANGE_BATCH_SIZE
-    ids = changed_orders(since, until).order_by("pk").values_list("pk", flat=True)
+    changed = changed_orders(since, until, after_entry=after_entry, upto_entry=upto_entry)
+    ids = changed.order_by("pk").values_list("pk", flat=True)
     last = 0
     while True:
         batch_ids = list(ids.filter(pk__gt=last)[:batch_size])
@@ -312,10 +334,11 @@ def site_name():
     return exchange_settings.EXCHANGE_SITE_NAME or Site.objects.get_current().name
 
 
-def iter_documents(since, until, *, batch_size=None, counter=None):
+def iter_documents(since, until, *, batch_size=None, counter=None, after_entry=None, upto_entry=None):
     """Yield ``OrderDocument`` for every order changed in the window; ``counter`` (a list) gets the count."""
     name = site_name()
-    for orders in iter_order_batches(since, until, batch_size=batch_size):
+    batches = iter_order_batches(since, until, batch_size=batch_size, after_entry=after_entry, upto_entry=upto_entry)
+    for orders in batches:
         context = _batch_context(orders)
         for order in orders:
             yield order_document(order, context, site_name=name)
@@ -323,10 +346,13 @@ def iter_documents(since, until, *, batch_size=None, counter=None):
             counter.append(len(orders))
 
 
-def export_bytes(since, until, *, batch_size=None, counter=None):
+def export_bytes(since, until, *, batch_size=None, counter=None, after_entry=None, upto_entry=None):
     """The whole export as an iterator of bytes (what ``mode=query`` streams)."""
+    documents = iter_documents(
+        since, until, batch_size=batch_size, counter=counter, after_entry=after_entry, upto_entry=upto_entry
+    )
     return commerceml.write_orders(
-        iter_documents(since, until, batch_size=batch_size, counter=counter),
+        documents,
         encoding=exchange_settings.EXCHANGE_ENCODING,
         namespace=commerceml.NAMESPACE if exchange_settings.EXCHANGE_NAMESPACE else None,
         schema_version=exchange_settings.EXCHANGE_SCHEMA_VERSION,

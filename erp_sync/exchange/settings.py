@@ -19,6 +19,13 @@ DEFAULTS = {
     # The session cookie ``checkauth`` hands out, and how long a session lives.
     "EXCHANGE_COOKIE_NAME": "erp_exchange",
     "EXCHANGE_SESSION_HOURS": 12,
+    # Failed logins (a wrong password, on checkauth or any later call) allowed per
+    # client address and per user name in each window; past either limit every
+    # login is refused until the window ends (0: no limit). The address is REMOTE_ADDR:
+    # behind a proxy, set it from the proxy's header in a middleware.
+    "EXCHANGE_LOGIN_FAILURES_PER_ADDRESS": 10,
+    "EXCHANGE_LOGIN_FAILURES_PER_USER": 30,
+    "EXCHANGE_LOGIN_WINDOW_MINUTES": 15,
     # --- Files ---
     # Where each session's working directory is made (not under MEDIA_ROOT:
     # nothing uploaded may be served). None: "erp_sync_exchange" in the system temp dir.
@@ -60,6 +67,10 @@ DEFAULTS = {
     # The payment method named for the share paid with points.
     "EXCHANGE_BONUS_PAYMENT_METHOD": "Оплата бонусами",
     # --- Orders in ---
+    # Documents naming an order the shop does not have are skipped, listed in the
+    # reply's warning lines and the log, and the rest of the file is applied.
+    # True: such a file is refused whole ("failure" listing them), none of it applied.
+    "EXCHANGE_UNKNOWN_ORDERS_FATAL": False,
     # Accrue an order's points when the accounting system posts it (Проведен=true).
     "EXCHANGE_ACCRUE_ON_POSTED": True,
     # The shop status an order moves to on each event from the accounting

@@ -15,8 +15,8 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oscar.core.loading import get_model
 
-from erp_sync.exchange import commerceml, event_log, export, services
-from erp_sync.exchange.services import ExchangeRefused
+from erp_sync.exchange import commerceml, event_log, export, services, throttle
+from erp_sync.exchange.services import ExchangeRefused, TooManyAttempts
 from erp_sync.exchange.settings import exchange_settings
 
 Order = get_model("order", "Order")
@@ -25,11 +25,13 @@ SourceType = get_model("payment", "SourceType")
 logger = logging.getLogger(__name__)
 
 
-def reply(status, *lines, cookie=None):
+def reply(status, *lines, cookie=None, http_status=200):
     encoding = exchange_settings.EXCHANGE_ENCODING
     body = "\n".join([status, *[str(line) for line in lines]]) + "\n"
     response = HttpResponse(
-        body.encode(encoding, errors="xmlcharrefreplace"), content_type=f"text/plain; charset={encoding}"
+        body.encode(encoding, errors="xmlcharrefreplace"),
+        content_type=f"text/plain; charset={encoding}",
+        status=http_status,
     )
     response["Cache-Control"] = "no-store"
     if cookie is not None:
@@ -75,6 +77,13 @@ class ExchangeView(View):
                 raise ExchangeRefused(_("Unsupported mode: %(mode)s.") % {"mode": mode or "-"})
             session = services.session_for_request(request, exchange_type=exchange_type)
             return handler(request, session)
+        except TooManyAttempts as error:
+            # Logged once per window and address, so a flood of guesses writes no flood of rows.
+            if throttle.first_refusal(_remote_addr(request)):
+                self.log(request, "failure", session, message=str(error))
+            response = reply("failure", str(error), http_status=429)
+            response["Retry-After"] = str(error.retry_after_seconds)
+            return response
         except ExchangeRefused as error:
             self.log(request, "failure", session, message=str(error))
             return reply("failure", str(error))
@@ -121,17 +130,29 @@ class ExchangeView(View):
         return reply(*lines)
 
     def mode_query(self, request, session):
-        since, until = services.begin_export(session)
+        window = services.begin_export(session)
         self.log(
             request,
             "success",
             session,
-            message=_("Orders changed after %(since)s up to %(until)s") % {"since": since or "-", "until": until},
+            message=_("Orders changed after %(since)s up to %(until)s, journal entries %(after)s to %(upto)s")
+            % {
+                "since": window.since or "-",
+                "until": window.until,
+                "after": window.after_entry if window.after_entry is not None else "-",
+                "upto": window.upto_entry,
+            },
         )
         counter = []
 
         def stream():
-            yield from export.export_bytes(since, until, counter=counter)
+            yield from export.export_bytes(
+                window.since,
+                window.until,
+                counter=counter,
+                after_entry=window.after_entry,
+                upto_entry=window.upto_entry,
+            )
             services.record_exported(session, sum(counter))
 
         encoding = exchange_settings.EXCHANGE_ENCODING
@@ -158,8 +179,16 @@ class ExchangeView(View):
         record = services.receive_file(session, filename, request, length=length)
         message = _("%(name)s: %(size)s bytes received.") % {"name": record.name, "size": record.size}
         if not session.version and record.name.lower().endswith(".xml"):
-            # The protocol without a version at init imports inside the file call.
-            message = services.import_all(session, record.name)
+            # The protocol without a version at init imports inside the file call,
+            # once the file's last chunk is in.
+            imported = services.import_when_complete(session, record.name)
+            if imported is None:
+                message = _("%(name)s: %(size)s bytes received; waiting for the rest of the file.") % {
+                    "name": record.name,
+                    "size": record.size,
+                }
+            else:
+                message = imported
         self.log(request, "success", session, message=message)
         return reply("success", message)
 

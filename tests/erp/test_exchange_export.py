@@ -13,6 +13,7 @@ from oscar.core.loading import get_model
 
 from erp_sync.client import exported_orders
 from erp_sync.exchange import export
+from oscar_loyalty import ledger
 from tests.earning.factories import order_for
 from tests.erp.helpers import erp_product, order_paid_with_points
 from tests.factories import UserFactory
@@ -45,6 +46,52 @@ def test_an_unacknowledged_query_sends_the_same_orders_again(one_c, make_client)
     assert ids(later.query()) == []
     first.set_status("Being processed")
     assert ids(later.query()) == [str(first.number)]
+
+
+def accrued_long_ago(customer, days=20):
+    """An order whose points were accrued ``days`` ago: their hold ended before today."""
+    order = order_for(customer, "1000.00")
+    ledger.accrue(
+        customer,
+        30,
+        key=f"test:{order.number}",
+        reason="Order",
+        order=order.number,
+        now=timezone.now() - timedelta(days=days),
+    )
+    return order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_activation_written_after_the_acknowledgement_goes_out_though_dated_before_it(one_c, make_client):
+    order = accrued_long_ago(UserFactory())
+    assert ids(one_c.query()) == [str(order.number)]
+    one_c.success()
+
+    # The beat pass runs now; the entry it writes is dated when the hold ended, days before the acknowledgement.
+    assert ledger.activate_matured_lots() == 1
+
+    later = make_client()
+    later.checkauth()
+    later.init()
+    requisites = {ident: requisites for ident, requisites, _lines in exported_orders(later.query())}
+    assert list(requisites) == [str(order.number)]
+    assert requisites[str(order.number)]["Статус начисления бонусов"] == "Начислены"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_written_between_query_and_success_goes_out_next_time(one_c, make_client):
+    order = accrued_long_ago(UserFactory())
+    assert ids(one_c.query()) == [str(order.number)]
+    assert ledger.activate_matured_lots() == 1  # after the query 1C is acknowledging
+    one_c.success()
+
+    later = make_client()
+    later.checkauth()
+    later.init()
+    assert ids(later.query()) == [str(order.number)]
+    later.success()
+    assert ids(later.query()) == []
 
 
 @pytest.mark.django_db(transaction=True)

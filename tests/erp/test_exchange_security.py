@@ -301,18 +301,21 @@ def test_a_truncated_file_applies_none_of_its_complete_documents(one_c):
     assert not Lot.objects.exists()
 
 
-def test_an_unknown_order_or_a_non_numeric_amount_fails_the_file_and_says_why(one_c):
+def test_an_unknown_order_and_a_non_numeric_amount_fail_alone_and_the_reply_says_why(one_c):
     known = order_for(UserFactory(), "1000.00")
     bad_amount = order_for(UserFactory(), "1000.00")
     data = answer_documents([str(known.number), "999999", (str(bad_amount.number), [("x", "12,5O")])], version=1)
     one_c.upload("orders.xml", data)
 
-    error = assert_refused(lambda: one_c.import_file("orders.xml"), "999999")
+    reply = one_c.import_file("orders.xml")[-1]
 
-    assert "12,5O" in str(error)
-    assert not OrderErpState.objects.exists()
-    failed = ExchangeDocument.objects.filter(status="failed").order_by("position")
-    assert [doc.position for doc in failed] == [1, 2]
+    assert reply.status == "success"
+    text = "\n".join(reply.lines)
+    assert "999999" in text
+    assert "12,5O" in text
+    assert list(OrderErpState.objects.values_list("order__number", flat=True)) == [str(known.number)]
+    documents = ExchangeDocument.objects.order_by("position")
+    assert [(doc.position, doc.status) for doc in documents] == [(0, "applied"), (1, "skipped"), (2, "failed")]
 
 
 # --- Versions -----------------------------------------------------------------------
@@ -332,3 +335,28 @@ def test_the_same_version_twice_or_an_older_one_later_changes_nothing(one_c):
     assert Lot.objects.filter(order_number=order.number).count() == 1
     statuses = list(ExchangeDocument.objects.order_by("pk").values_list("status", flat=True))
     assert statuses == ["applied", "unchanged", "unchanged"]
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<?xml version="1.0"' + " " * 300 + 'encoding="windows-1251"?>',
+        '<?xml version="1.0"\r\n' + "\t" * 250 + 'encoding="windows-1251"\r\n   standalone="yes"  ?>',
+    ],
+)
+def test_the_whole_xml_declaration_is_read_however_long(one_c, declaration):
+    order = order_for(UserFactory(), "1000.00")
+    data = answer_documents([str(order.number)], version=1).replace(
+        b'<?xml version="1.0" encoding="windows-1251"?>', declaration.encode("ascii")
+    )
+    assert "Проведен".encode("cp1251") in data
+
+    one_c.send("orders.xml", data, zipped=False)
+
+    assert OrderErpState.objects.get(order=order).posted
+
+
+def test_a_declaration_that_never_ends_is_refused(one_c):
+    one_c.upload("orders.xml", b'<?xml version="1.0"' + b" " * (100 * 1024))
+
+    assert_refused(lambda: one_c.import_file("orders.xml"), "declaration")
