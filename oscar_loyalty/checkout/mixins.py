@@ -45,6 +45,7 @@ from django import http
 from django.contrib import messages
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
 
@@ -250,6 +251,7 @@ class PointsPaymentMixin:
             raise
         finally:
             self.release_unused_points()
+            self.unclaim_basket()
         if self.sent_to_payment_gateway():
             self.remember_redirected_points(self._points_order_number)
         return response
@@ -283,20 +285,39 @@ class PointsPaymentMixin:
         super().restore_frozen_basket()
 
     def claim_basket(self, basket):
-        """Freeze an open basket unless a concurrent request already has; False if one has.
+        """Claim the basket for this submission unless a concurrent request already has; False if one has.
 
-        Two "Place order" clicks (or tabs) submit the same basket: only the
-        request that freezes it goes on to take payment, so the other neither
-        shares nor releases its reservation. A basket that is already frozen
-        in memory (a payment gateway's return) is left to Oscar.
+        Two "Place order" clicks (or tabs) submit the same open basket: only
+        the request that freezes it goes on to take payment, so the other
+        neither shares nor releases its reservation. Two returns from a
+        payment gateway (a reload, the gateway calling beside the browser)
+        submit the same frozen basket: only the request that stamps it as
+        being submitted goes on, until it places the order or gives the
+        basket back (:meth:`unclaim_basket`). A guest's frozen basket is left to Oscar.
         """
-        if basket.status != Basket.OPEN or basket.pk is None:
+        if basket.pk is None:
             return True
-        claimed = Basket._default_manager.filter(pk=basket.pk, status=Basket.OPEN).update(status=Basket.FROZEN)
+        baskets = Basket._default_manager.filter(pk=basket.pk)
+        if basket.status == Basket.OPEN:
+            claimed = baskets.filter(status=Basket.OPEN).update(status=Basket.FROZEN)
+        elif basket.status == Basket.FROZEN and self._points_returning:
+            now = timezone.now()
+            claimed = baskets.filter(status=Basket.FROZEN, date_submitted__isnull=True).update(date_submitted=now)
+            if claimed:
+                basket.date_submitted = now
+        else:
+            return True
         if claimed:
             basket.status = Basket.FROZEN
             self._points_claimed_basket = basket.pk
         return bool(claimed)
+
+    def unclaim_basket(self):
+        """Let a gateway's next return submit the basket again, if this one placed no order."""
+        if self._points_returning and self._points_claimed_basket is not None and not self._points_order_placed:
+            Basket._default_manager.filter(pk=self._points_claimed_basket).exclude(status=Basket.SUBMITTED).update(
+                date_submitted=None
+            )
 
     def freeze_basket(self, basket):
         # The claim froze it in the database already: Oscar's save would write the same again.
