@@ -3,9 +3,13 @@
 Only a shortcut: the outbox rows exist whether or not these run (a trigger
 writes them), and the beat sweep delivers whatever these miss, such as the
 movements of database-side ledger functions that send no signal.
+
+``deliveries_held()`` turns the shortcut off for a bulk load.
 """
 
+import contextvars
 import logging
+from contextlib import contextmanager
 
 from django.dispatch import receiver
 from oscar.core.loading import get_model
@@ -17,9 +21,27 @@ logger = logging.getLogger("erp_sync.soap")
 
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 
+_held = contextvars.ContextVar("erp_sync_deliveries_held", default=False)
+
+
+@contextmanager
+def deliveries_held():
+    """Movements committed inside wait in the outbox rather than being sent as each transaction commits.
+
+    For bulk loads, such as a demo's data loaded before the accounting system
+    is up: no delivery is attempted, so none fails. The rows are in the outbox
+    all the same (the journal's trigger writes them); the beat's sweep, staff's
+    "Send waiting movements now" or the customer's next movement sends them.
+    """
+    token = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+
 
 def _kick(account_ids):
-    if not soap_settings.SOAP_URL:
+    if not soap_settings.SOAP_URL or _held.get():
         return
     from erp_sync.tasks import deliver_outbox_task
 
@@ -32,7 +54,7 @@ def _kick(account_ids):
 
 
 def _sweep():
-    if not soap_settings.SOAP_URL:
+    if not soap_settings.SOAP_URL or _held.get():
         return
     from erp_sync.tasks import sweep_outbox_task
 

@@ -27,6 +27,8 @@ from oscar.core.loading import get_class, get_model
 from oscar.templatetags.currency_filters import currency
 from wagtail.models import Site as WagtailSite
 
+from erp_sync.soap.receivers import deliveries_held
+from erp_sync.soap.settings import soap_settings
 from oscar_loyalty.earning import margins, services, tiers
 from oscar_loyalty.earning.calculations import upcoming_points
 from oscar_loyalty.ledger import activate_matured_lots, adjust, capture, expire_lots, get_balance, reserve
@@ -50,6 +52,7 @@ MarginGroup = get_model("oscar_loyalty", "MarginGroup")
 MarginGroupAssignment = get_model("oscar_loyalty", "MarginGroupAssignment")
 ProductAttribute = get_model("catalogue", "ProductAttribute")
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
+OutboxMessage = get_model("erp_sync", "OutboxMessage")
 
 OrderCreator = get_class("order.utils", "OrderCreator")
 OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
@@ -78,24 +81,27 @@ class Command(BaseCommand):
         if logins:
             self.print_logins()
             return
-        now = timezone.now()
-        self.configure_sites()
-        country = self.create_country()
-        products = self.create_catalogue()
-        self.assign_margin_groups(products)
-        admin = self.create_admin()
-        self.create_exchange_user()
-        self.mark_erp_products(products)
-        customers = {spec.email: self.create_customer(spec, country) for spec in data.CUSTOMERS}
-        specs = {spec.email: spec for spec in data.CUSTOMERS}
-        orders = {
-            spec.number: self.place_order(spec, customers[spec.email], specs[spec.email], country, products, now)
-            for spec in data.ORDERS
-        }
-        self.record_points(customers, orders, admin, now)
-        # A year of members and guests behind the loyalty dashboard's KPIs and charts.
-        history_orders = history.load(self, country, products, admin, now)
-        history.create_loyalty_staff()
+        # The accounting system the demo syncs with is the demo itself (/erp-service/), which is not
+        # served while the data loads: the movements wait in the outbox rather than fail to go out.
+        with deliveries_held():
+            now = timezone.now()
+            self.configure_sites()
+            country = self.create_country()
+            products = self.create_catalogue()
+            self.assign_margin_groups(products)
+            admin = self.create_admin()
+            self.create_exchange_user()
+            self.mark_erp_products(products)
+            customers = {spec.email: self.create_customer(spec, country) for spec in data.CUSTOMERS}
+            specs = {spec.email: spec for spec in data.CUSTOMERS}
+            orders = {
+                spec.number: self.place_order(spec, customers[spec.email], specs[spec.email], country, products, now)
+                for spec in data.ORDERS
+            }
+            self.record_points(customers, orders, admin, now)
+            # A year of members and guests behind the loyalty dashboard's KPIs and charts.
+            history_orders = history.load(self, country, products, admin, now)
+            history.create_loyalty_staff()
         self.stdout.write(
             self.style.SUCCESS(
                 _(
@@ -110,7 +116,26 @@ class Command(BaseCommand):
                 }
             )
         )
+        self.report_waiting_movements()
         self.stdout.write(_("Run it with --logins to see the logins and balances."))
+
+    def report_waiting_movements(self):
+        """Say why the movements have not gone to the accounting system yet, and how they will."""
+        waiting = OutboxMessage.objects.filter(status=OutboxMessage.PENDING).count()
+        if not waiting or not soap_settings.SOAP_URL:
+            return
+        message = ngettext(
+            "%(count)d points movement waits in the outbox for the accounting system: it was not sent while "
+            "the data loaded, because the demo's accounting system (/erp-service/) is served with the shop.",
+            "%(count)d points movements wait in the outbox for the accounting system: they were not sent while "
+            "the data loaded, because the demo's accounting system (/erp-service/) is served with the shop.",
+            waiting,
+        ) % {"count": waiting}
+        hint = _(
+            "Once the shop is served, send them from the dashboard: Accounting system, Movements for the "
+            "accounting system, Send waiting movements now (with a Celery broker and beat, the sweep sends them)."
+        )
+        self.stdout.write(f"{message} {hint}")
 
     # --- Sites -----------------------------------------------------------
 
