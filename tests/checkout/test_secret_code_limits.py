@@ -142,3 +142,38 @@ def test_the_kept_promotion_respects_a_global_limit_other_customers_orders_have_
     basket = basket_with_code(client, code_for(original), (bike, 2))
 
     assert basket.total_discount == D("100.00")
+
+
+def test_a_kept_shipping_discount_gives_at_most_what_the_original_order_saved_on_shipping():
+    from oscar.test.factories import create_basket
+
+    from oscar_loyalty.checkout.promotions import reinstated
+    from oscar_loyalty.checkout.promotions.applicator import Applicator
+
+    Range = get_model("offer", "Range")
+    Condition = get_model("offer", "Condition")
+    ConditionalOffer = get_model("offer", "ConditionalOffer")
+    everything = Range.objects.create(name="Everything", includes_all_products=True)
+    free_delivery = ConditionalOffer.objects.create(
+        name="30 off delivery",
+        offer_type=ConditionalOffer.SITE,
+        condition=Condition.objects.create(range=everything, type=Condition.COUNT, value=1),
+        benefit=Benefit.objects.create(type=Benefit.SHIPPING_ABSOLUTE, value=D("30.00")),
+    )
+    basket = create_basket()
+    # The original order saved 10 on delivery (its delivery cost less then).
+    reinstated.mark(
+        free_delivery,
+        reinstated.Allowance(
+            secret_code=None,
+            applications=1,
+            amount=D("10.00"),
+            product_ids=frozenset(line.product_id for line in basket.all_lines()),
+        ),
+    )
+
+    Applicator().apply_offers(basket, [free_delivery])
+
+    (application,) = basket.offer_applications.shipping_discounts
+    assert application["offer"].shipping_discount(D("50.00")) == D("10.00")
+    assert application["offer"].shipping_discount(D("5.00")) == D("5.00")
