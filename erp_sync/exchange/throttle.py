@@ -87,10 +87,3 @@ def succeeded(attempt):
         except ValueError:
             pass  # the window ended meanwhile
 
-
-def first_refusal(address):
-    """Whether this is the address's first refusal for too many failures in a window.
-
-    Only that one is worth a row in the exchange log; the rest of a flood is not.
-    """
-    return cache.add(f"{PREFIX}:refused:{address or '-'}", 1, timeout=_window())

@@ -15,7 +15,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oscar.core.loading import get_model
 
-from erp_sync.exchange import commerceml, event_log, export, services, throttle
+from erp_sync.exchange import commerceml, event_log, export, services
 from erp_sync.exchange.services import ExchangeRefused, TooManyAttempts
 from erp_sync.exchange.settings import exchange_settings
 
@@ -78,9 +78,7 @@ class ExchangeView(View):
             session = services.session_for_request(request, exchange_type=exchange_type)
             return handler(request, session)
         except TooManyAttempts as error:
-            # Logged once per window and address, so a flood of guesses writes no flood of rows.
-            if throttle.first_refusal(_remote_addr(request)):
-                self.log(request, "failure", session, message=str(error))
+            self.log(request, "failure", session, message=str(error))
             response = reply("failure", str(error), http_status=429)
             response["Retry-After"] = str(error.retry_after_seconds)
             return response
