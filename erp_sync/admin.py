@@ -30,7 +30,13 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
     search_fields = ("key", "order_number", "=customer_id")
     actions = ["retry"]
 
-    @admin.action(description=_("Send the selected parked movements again"))
+    def has_manage_loyalty_permission(self, request):
+        """Sending movements again is a change of points for the accounting system: loyalty managers only."""
+        from oscar_loyalty.dashboard.apps import MANAGE
+
+        return request.user.has_perm(MANAGE)
+
+    @admin.action(description=_("Send the selected parked movements again"), permissions=["manage_loyalty"])
     def retry(self, request, queryset):
         from erp_sync.outbox import retried_message, retry_parked
         from erp_sync.tasks import deliver_after_commit

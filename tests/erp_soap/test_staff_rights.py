@@ -236,3 +236,28 @@ def test_a_movement_while_the_balance_is_read_makes_the_acceptance_refused(misma
     assert not JournalEntry.objects.filter(kind="erp_correction").exists()
     line.refresh_from_db()
     assert line.resolution == ""
+
+
+# --- The Django admin's retry action -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("codenames", "status"),
+    [(("view_outboxmessage",), "parked"), (("view_outboxmessage", "manage_loyalty"), "pending")],
+)
+def test_the_admins_retry_action_needs_the_loyalty_permission(erp, erp_settings, client, codenames, status):
+    from django.contrib.auth.models import Permission
+
+    gleb = UserFactory()
+    erp.control.reject = {"g-1": "unknown card"}
+    ledger.accrue(gleb, 60, key="g-1", reason="Order 6", order="6", hold_days=0)
+    sweep()
+    row = OutboxMessage.objects.get(key="g-1")
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client.force_login(staff)
+
+    client.post("/admin/erp_sync/outboxmessage/", {"action": "retry", "_selected_action": [row.pk], "index": 0})
+
+    row.refresh_from_db()
+    assert row.status == status
