@@ -110,7 +110,9 @@ class PointsChoiceMixin:
 
     def get_points_context(self, basket, order_total, shipping_charge):
         available, max_points = self.get_points_limits(order_total, shipping_charge)
-        points = self.get_chosen_points()
+        # Points held for the order already were checked as they were reserved.
+        held = self.get_points_held_for(basket)
+        points = held or self.get_chosen_points()
         money = points_value(points, loyalty_settings.POINT_VALUE)
         return {
             "available": available,
@@ -118,11 +120,15 @@ class PointsChoiceMixin:
             "form": self._points_form or self.get_points_form(available, max_points),
             "points": points,
             "points_value": money,
-            "points_valid": points <= max_points,
+            "points_valid": bool(held) or points <= max_points,
             "remaining": _amount(order_total) - money,
             "bonus": self.get_order_bonus(basket, money),
             "currency": order_total.currency,
         }
+
+    def get_points_held_for(self, basket):
+        """The points already held for ``basket``'s order: none while the customer is still choosing."""
+        return 0
 
     def get_order_bonus(self, basket, paid_with_points):
         """The points the order will earn once paid: its money part at the customer's tier."""

@@ -233,6 +233,13 @@ class PointsPaymentMixin(PointsChoiceMixin):
             reservations = reservations.filter(key=redirected["key"])
         return reservations.order_by("-pk").first()
 
+    def get_points_held_for(self, basket):
+        """On a payment gateway's return that shows the order first, the points held for it (the choice is no more)."""
+        if basket is None or basket.status != Basket.FROZEN or not self.can_pay_with_points():
+            return 0
+        reservation = self.find_redirected_reservation(self.generate_order_number(basket))
+        return reservation.points if reservation is not None and reservation.status == Reservation.HELD else 0
+
     def resume_points(self, basket, total):
         """On the return from a payment gateway, take up the points reserved before the redirect.
 

@@ -150,11 +150,31 @@ class PaypalReturnView(ReturnView):
         self.record_gateway_payment(token, payment.amount, payment.currency)
 
 
+class PreviewReturnView(ReturnView):
+    """A return view that shows the order before the customer confirms it, as django-oscar-paypal's does by default."""
+
+    def get(self, request, *args, basket_id, **kwargs):
+        basket = self.load_frozen_basket(basket_id)
+        if basket is None:
+            return http.HttpResponseRedirect(reverse("basket:summary"))
+        return self.render_preview(request, basket=basket, token=request.GET["token"])
+
+    def post(self, request, *args, basket_id, **kwargs):
+        basket = self.load_frozen_basket(basket_id)
+        if basket is None:
+            return http.HttpResponseRedirect(reverse("basket:summary"))
+        submission = self.build_submission(basket=basket)
+        submission["payment_kwargs"]["token"] = request.POST["token"]
+        return self.submit(**submission)
+
+
 def pay(request, token):
     """The gateway's page: the customer approves the payment and is sent back to the shop."""
     gateway.approve(token)
     payment = gateway.payments[token]
-    returning = "test-gateway:paypal-return" if request.GET.get("paypal") else "test-gateway:return"
+    returning = {"paypal": "test-gateway:paypal-return", "preview": "test-gateway:preview-return"}.get(
+        request.GET.get("return"), "test-gateway:return"
+    )
     return http.HttpResponseRedirect(f"{reverse(returning, kwargs={'basket_id': payment.basket_id})}?token={token}")
 
 
@@ -163,4 +183,5 @@ urlpatterns = [
     path("pay/<str:token>/", pay, name="pay"),
     path("return/<int:basket_id>/", ReturnView.as_view(), name="return"),
     path("paypal-return/<int:basket_id>/", PaypalReturnView.as_view(), name="paypal-return"),
+    path("preview-return/<int:basket_id>/", PreviewReturnView.as_view(), name="preview-return"),
 ]

@@ -56,11 +56,10 @@ def go_to_the_gateway(client, user, points="150", price="1000.00"):
     return payment
 
 
-def come_back(client, payment, *, paypal=False):
+def come_back(client, payment, *, paypal=False, preview=False):
     """Approve the payment on the gateway's page and follow it back to the shop's return view."""
-    response = client.get(
-        reverse("test-gateway:pay", kwargs={"token": payment.token}), {"paypal": "1"} if paypal else {}
-    )
+    returning = "paypal" if paypal else "preview" if preview else ""
+    response = client.get(reverse("test-gateway:pay", kwargs={"token": payment.token}), {"return": returning})
     assert response.status_code == 302
     return client.get(response.url)
 
@@ -171,6 +170,29 @@ def test_points_held_by_an_earlier_attempt_do_not_pay_a_later_attempt_without_po
     assert Reservation.objects.get().status == Reservation.HELD  # until the beat task gives it back
     ledger.release_stale_reservations(now=timezone.now() + timedelta(hours=1))
     assert available(user) == 500
+
+
+def test_a_return_that_shows_the_order_first_shows_the_points_held_for_it(client):
+    user = customer_with_points(500)
+    payment = go_to_the_gateway(client, user, points="150")
+
+    preview = come_back(client, payment, preview=True)
+
+    assert preview.status_code == 200
+    loyalty = preview.context["loyalty"]
+    assert (loyalty["points"], loyalty["remaining"], loyalty["points_valid"]) == (150, D("850.00"), True)
+    content = preview.content.decode()
+    assert "Paid with 150 bonus points" in content
+    assert "You can now use at most" not in content
+
+    confirmed = client.post(
+        reverse("test-gateway:preview-return", kwargs={"basket_id": payment.basket_id}), {"token": payment.token}
+    )
+
+    assert confirmed.status_code == 302 and confirmed.url == reverse("checkout:thank-you")
+    assert points_source(Order.objects.get()).amount_debited == D("150.00")
+    assert gateway.captured() == [D("850.00")]
+    assert available(user) == 350
 
 
 # --- Twice ------------------------------------------------------------------------------

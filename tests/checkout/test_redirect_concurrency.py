@@ -33,7 +33,7 @@ def test_the_return_reached_in_several_tabs_at_once_places_one_order(client, pay
     user = customer_with_points(500)
     payment = go_to_the_gateway(client, user, points="150")
     response = client.get(
-        reverse("test-gateway:pay", kwargs={"token": payment.token}), {"paypal": "1"} if paypal else {}
+        reverse("test-gateway:pay", kwargs={"token": payment.token}), {"return": "paypal" if paypal else ""}
     )
     return_url = response.url
 
