@@ -85,7 +85,8 @@ def document_limits():
     log = ExchangeDocument._meta
 
     def longest(*fields):
-        return min(field.max_length for field in fields)
+        bounded = [field.max_length for field in fields if field.max_length is not None]
+        return min(bounded) if bounded else None  # a TextField in a shop's own model: no limit
 
     goods = state.get_field("goods_total")
     return commerceml.Limits(
