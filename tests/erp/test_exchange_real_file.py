@@ -101,7 +101,8 @@ def one_c_file(documents):
     return (HEAD + body + "</КоммерческаяИнформация>\r\n").replace("\r\n", "\n").replace("\n", "\r\n").encode("cp1251")
 
 
-def test_a_real_1c_file_with_an_unknown_order_and_a_long_payment_number_is_answered_success(one_c):
+@pytest.mark.parametrize("version", ["2.08", ""], ids=["import-steps", "old-protocol"])
+def test_a_real_1c_file_with_an_unknown_order_and_a_long_payment_number_is_answered_success(make_client, version):
     assert len(LONG_PAYMENT) == 70
     bike, helmet, gloves = (order_for(UserFactory(), price) for price in ("30000.00", "2500.00", "900.00"))
     documents = [
@@ -117,10 +118,19 @@ def test_a_real_1c_file_with_an_unknown_order_and_a_long_payment_number_is_answe
         },
     ]
     data = one_c_file(documents)
+    one_c = make_client(version=version)
+    one_c.checkauth()
+    one_c.init()
     one_c.file_limit = 1024  # as 1C splits a file at the shop's file_limit
+    name = "documents___8d2c0f1e-0f4e-4d8e-9f57-2a1b3c4d5e6f.xml"
 
-    replies = one_c.send("documents___8d2c0f1e-0f4e-4d8e-9f57-2a1b3c4d5e6f.xml", data, zipped=False)
+    if version:  # stored by the file calls, imported by import calls
+        replies = one_c.send(name, data, zipped=False)
+    else:  # imported by the file call that completes it
+        replies = one_c.upload(name, data)
+        assert len(replies) > 3
 
+    assert all(reply.status == "success" for reply in replies)
     final = replies[-1]
     assert final.body.split(b"\n")[0] == b"success"
     assert any("77123" in line and "does not have" in line for line in final.lines), final.lines
@@ -133,4 +143,4 @@ def test_a_real_1c_file_with_an_unknown_order_and_a_long_payment_number_is_answe
     assert not OrderErpState.objects.filter(order=gloves).exists()
     assert ExchangeDocument.objects.get(document_id="77123").status == "skipped"
     assert ExchangeDocument.objects.get(document_id=str(gloves.number)).status == "failed"
-    assert "77123" in ExchangeEvent.objects.filter(mode="import").latest("pk").message
+    assert "77123" in ExchangeEvent.objects.filter(mode="import" if version else "file").latest("pk").message
