@@ -11,6 +11,8 @@ class ErpSyncConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from erp_sync import checks  # noqa: F401  (registers the system checks)
+
         # Movements go out as soon as their transaction commits (the sweep catches the rest).
         from erp_sync.soap import receivers  # noqa: F401
         from erp_sync.soap.trigger import ensure_installed

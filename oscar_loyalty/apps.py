@@ -14,6 +14,8 @@ class LoyaltyConfig(OscarConfig):
     namespace = "loyalty"
 
     def ready(self):
+        from oscar_loyalty import checks  # noqa: F401  (registers the system checks)
+
         # margins and display connect the invalidation of their caches.
         from oscar_loyalty.earning import display, margins, receivers  # noqa: F401
 

@@ -38,6 +38,9 @@ DEFAULTS = {
     "MIN_TO_PAY": Decimal("1.00"),
     # Whether points may pay for shipping too, or only for the goods.
     "POINTS_PAY_SHIPPING": False,
+    # Dotted path of the class loader the shop had in OSCAR_DYNAMIC_CLASS_LOADER before the
+    # loyalty one: the loyalty loader asks it first (None: Oscar's default_class_loader).
+    "WRAPPED_CLASS_LOADER": None,
     # --- Promo codes and secret codes ---
     # Whether an order may use points and an Oscar voucher (promo code) together; False: one or the other.
     "COMBINE_WITH_VOUCHERS": True,

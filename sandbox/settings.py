@@ -160,6 +160,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {**LOYALTY_BEAT_SCHEDULE, **ERP_SYNC_BEAT_SCHEDULE}
 
+# No CACHES: the demo is served by one process (runserver), so the local-memory
+# cache holds the secret code and exchange login limits; a shop with several
+# processes needs a shared cache (Redis), which is what these checks say.
+SILENCED_SYSTEM_CHECKS = ["oscar_loyalty.W004", "erp_sync.W002"]
+
 # Oscar
 OSCAR_SHOP_NAME = _("Velo Loyalty demo")
 OSCAR_SHOP_TAGLINE = _("Bikes, parts and bonus points")

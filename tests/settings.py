@@ -12,7 +12,9 @@ from oscar import INSTALLED_APPS as OSCAR_INSTALLED_APPS
 from oscar.defaults import *  # noqa: F401,F403
 from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION as OSCAR_DEFAULT_DASHBOARD_NAVIGATION
 
+from erp_sync.tasks import BEAT_SCHEDULE as ERP_BEAT_SCHEDULE
 from oscar_loyalty.dashboard.nav import LOYALTY_NAVIGATION
+from oscar_loyalty.tasks import BEAT_SCHEDULE as LOYALTY_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -113,6 +115,8 @@ CELERY_RESULT_BACKEND = os.environ.get(
 )
 CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ
 CELERY_TASK_EAGER_PROPAGATES = True
+# As a shop has it (the system checks look for it); no test runs beat.
+CELERY_BEAT_SCHEDULE = {**LOYALTY_BEAT_SCHEDULE, **ERP_BEAT_SCHEDULE}
 
 OSCAR_DEFAULT_CURRENCY = "RUB"
 # Points as a means of payment in Oscar's own checkout (no fork needed).
@@ -137,3 +141,6 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 
 # The loyalty section of the dashboard menu.
 OSCAR_DASHBOARD_NAVIGATION = [*OSCAR_DEFAULT_DASHBOARD_NAVIGATION, LOYALTY_NAVIGATION]
+
+# The suite runs in one process, on the local-memory cache: the throttles' limits hold there.
+SILENCED_SYSTEM_CHECKS = ["oscar_loyalty.W004", "erp_sync.W002"]

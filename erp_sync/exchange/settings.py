@@ -30,6 +30,10 @@ DEFAULTS = {
     # Where each session's working directory is made (not under MEDIA_ROOT:
     # nothing uploaded may be served). None: "erp_sync_exchange" in the system temp dir.
     "EXCHANGE_DIR": None,
+    # How many web processes serve the shop (None: the WEB_CONCURRENCY environment
+    # variable, else 1). Read by the system check erp_sync.W005 only: with more than
+    # one, EXCHANGE_DIR must be a directory they all share.
+    "WEB_PROCESSES": None,
     # Offer zip archives at ``init`` (zip=yes).
     "EXCHANGE_ZIP": True,
     # The largest request body the accounting system should send (file_limit at ``init``).

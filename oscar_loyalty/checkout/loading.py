@@ -13,9 +13,21 @@ dashboard give points back). A shop whose fork defines its own class
 keeps it (and mixes in ``PointsPaymentMixin``, ``SecretCodeApplicatorMixin``
 or ``PointsRefundMixin`` itself). Oscar caches the loader for
 the life of the process, so the setting takes effect at start-up.
+
+A shop that already had a loader of its own names it in
+``OSCAR_LOYALTY_WRAPPED_CLASS_LOADER``: this loader asks it first and only
+replaces Oscar's own classes among its answers. The system check
+``oscar_loyalty.E001`` reports a ``PaymentDetailsView`` that is neither
+Oscar's nor has the mixin (a fork this loader leaves alone).
 """
 
+from functools import lru_cache
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 from oscar.core.loading import default_class_loader
+
+from oscar_loyalty.settings import loyalty_settings
 
 VIEW_MODULE = "checkout.views"
 VIEW_NAME = "PaymentDetailsView"
@@ -29,7 +41,7 @@ HANDLER_NAME = "EventHandler"
 
 
 def class_loader(module_label, classnames, module_prefix):
-    classes = default_class_loader(module_label, classnames, module_prefix)
+    classes = wrapped_class_loader()(module_label, classnames, module_prefix)
     if module_label == APPLICATOR_MODULE and APPLICATOR_NAME in classnames:
         return _replace_applicator(classnames, classes)
     if module_label == HANDLER_MODULE and HANDLER_NAME in classnames:
@@ -44,6 +56,29 @@ def class_loader(module_label, classnames, module_prefix):
         PaymentDetailsView if name == VIEW_NAME and cls is oscar_views.PaymentDetailsView else cls
         for name, cls in zip(classnames, classes, strict=True)
     ]
+
+
+def wrapped_class_loader():
+    """The loader this one asks first: ``OSCAR_LOYALTY_WRAPPED_CLASS_LOADER``, else Oscar's default."""
+    path = loyalty_settings.WRAPPED_CLASS_LOADER
+    # Read at every call, so override_settings works; the import itself is cached.
+    return _import_loader(path) if path else default_class_loader
+
+
+@lru_cache(maxsize=8)
+def _import_loader(path):
+    try:
+        loader = import_string(path)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"OSCAR_LOYALTY_WRAPPED_CLASS_LOADER = {path!r} cannot be imported: {exc}") from exc
+    if loader is class_loader:
+        # Asking itself would recurse for ever.
+        raise ImproperlyConfigured(
+            "OSCAR_LOYALTY_WRAPPED_CLASS_LOADER names the loyalty loader itself: name the shop's previous "
+            "loader there (or leave it unset for Oscar's default), and the loyalty loader in "
+            "OSCAR_DYNAMIC_CLASS_LOADER."
+        )
+    return loader
 
 
 def _replace_applicator(classnames, classes):
