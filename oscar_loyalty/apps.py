@@ -1,8 +1,34 @@
 from django.contrib.auth.decorators import login_required
+from django.core.management.base import CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models.signals import pre_migrate
 from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oscar.core.application import OscarConfig
 from oscar.core.loading import get_class
+
+# PostgreSQL in production (row locks, the ledger's database functions), SQLite for development.
+SUPPORTED_DATABASES = ("postgresql", "sqlite")
+
+
+def refuse_unsupported_database(sender, *, using=DEFAULT_DB_ALIAS, **kwargs):
+    """Stop ``migrate`` before its first migration on a database the plugin does not support.
+
+    Django sends ``pre_migrate`` once the plan is made and before anything is
+    written, so a shop on MySQL, MariaDB or Oracle gets this message rather
+    than a half-migrated database.
+    """
+    connection = connections[using]
+    if connection.vendor in SUPPORTED_DATABASES:
+        return
+    raise CommandError(
+        gettext(
+            "django-oscar-loyalty supports PostgreSQL (in production) and SQLite (for development), "
+            'but the database "%(alias)s" is %(database)s. Nothing was migrated.'
+        )
+        % {"alias": using, "database": connection.display_name}
+    )
 
 
 class LoyaltyConfig(OscarConfig):
@@ -14,6 +40,8 @@ class LoyaltyConfig(OscarConfig):
     namespace = "loyalty"
 
     def ready(self):
+        pre_migrate.connect(refuse_unsupported_database, sender=self, dispatch_uid="oscar_loyalty.supported_database")
+
         from oscar_loyalty import checks  # noqa: F401  (registers the system checks)
 
         # margins and display connect the invalidation of their caches.

@@ -5,6 +5,7 @@ Read at call time, so ``override_settings`` works in tests.
 
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings as django_settings
 
 DEFAULTS = {
@@ -61,7 +62,9 @@ DEFAULTS = {
     # Days without a purchase after which the beat task drops a customer to the first tier (None: never).
     "TIER_INACTIVITY_DAYS": None,
     # Where "up to N bonuses" links to: the program's public page (a path, a URL or a URL name).
-    "PROGRAM_URL": "/loyalty/",
+    # None: the program pages' landing page (/loyalty/) when ``wagtail_pages`` is installed,
+    # else the customer's "My bonuses" page.
+    "PROGRAM_URL": None,
     # Show "+N bonuses" next to prices: product cards and pages, the basket and checkout.
     "SHOW_BONUS": True,
     # --- Notifications ---
@@ -91,7 +94,20 @@ class LoyaltySettings:
     def __getattr__(self, name):
         if name not in DEFAULTS:
             raise AttributeError(name)
-        return getattr(django_settings, f"OSCAR_LOYALTY_{name}", DEFAULTS[name])
+        value = getattr(django_settings, f"OSCAR_LOYALTY_{name}", DEFAULTS[name])
+        if name == "PROGRAM_URL" and value is None:
+            return default_program_url()
+        return value
+
+
+def default_program_url():
+    """The program pages' landing page if the shop has them, else "My bonuses" (never a 404).
+
+    Asks the app registry, not the module: the core never imports ``wagtail_pages``.
+    """
+    if apps.is_installed("wagtail_pages"):
+        return "/loyalty/"
+    return "loyalty:bonuses"
 
 
 loyalty_settings = LoyaltySettings()
