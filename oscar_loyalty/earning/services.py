@@ -4,8 +4,13 @@ Receivers on Oscar's order signals, the ERP exchange and a shop's own code
 call these; they call the ledger.
 """
 
+from __future__ import annotations
+
 import logging
+from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Sum
@@ -16,8 +21,14 @@ from oscar.core.loading import get_model
 from oscar_loyalty import ledger, signals
 from oscar_loyalty.checkout.calculations import points_value
 from oscar_loyalty.earning import margins, tiers
-from oscar_loyalty.earning.calculations import LineInput, order_accrual
+from oscar_loyalty.earning.calculations import LineAccrual, LineInput, order_accrual
 from oscar_loyalty.settings import loyalty_settings
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from oscar.apps.order.abstract_models import AbstractOrder
+
+    from oscar_loyalty.abstract_models import AbstractLot, AbstractReversal, AbstractTier
 
 QualifyingPurchase = get_model("oscar_loyalty", "QualifyingPurchase")
 Reversal = get_model("oscar_loyalty", "Reversal")
@@ -29,11 +40,11 @@ CENT = Decimal("0.01")
 logger = logging.getLogger(__name__)
 
 
-def accrual_key(order_number):
+def accrual_key(order_number: str) -> str:
     return f"order:{order_number}:accrual"
 
 
-def points_paid(order):
+def points_paid(order: AbstractOrder) -> Decimal:
     """What the order paid with points, in the shop's currency."""
     paid = Source.objects.filter(order=order, source_type__name=loyalty_settings.POINTS_SOURCE_TYPE).aggregate(
         paid=Sum("amount_debited")
@@ -41,7 +52,7 @@ def points_paid(order):
     return paid or Decimal("0.00")
 
 
-def order_lines(order):
+def order_lines(order: AbstractOrder) -> list[LineInput]:
     """The order's lines as the accrual formula sees them (two queries, however many lines)."""
     lines = list(order.lines.select_related("product", "product__parent"))
     promo_lines = set(
@@ -61,7 +72,7 @@ def order_lines(order):
     ]
 
 
-def calculate_order_points(order, tier):
+def calculate_order_points(order: AbstractOrder, tier: AbstractTier | None) -> list[LineAccrual]:
     """Per-line accruals for ``order`` at ``tier`` (pure formula over the order's data)."""
     if tier is None:
         return []
@@ -74,7 +85,7 @@ def calculate_order_points(order, tier):
     )
 
 
-def goods_value(order):
+def goods_value(order: AbstractOrder) -> Decimal:
     """What the order's goods cost: its lines after Oscar's discounts, points paid included, shipping aside.
 
     The base of every return's share, however it is reported: returned goods
@@ -84,7 +95,7 @@ def goods_value(order):
     return value or Decimal("0.00")
 
 
-def accrue_for_order(order, *, now=None):
+def accrue_for_order(order: AbstractOrder, *, now: datetime | None = None) -> AbstractLot | None:
     """Accrue an order's points as a pending lot and count it towards the customer's tier.
 
     Idempotent per order: a status bouncing back and forth, or the ERP and
@@ -157,7 +168,16 @@ def _follow_returned_share(purchase, returned):
     return True
 
 
-def reverse_for_order(order, *, fraction=None, share=None, key=None, reason="", actor=None, now=None):
+def reverse_for_order(
+    order: AbstractOrder,
+    *,
+    fraction: Decimal | Fraction | int | str | None = None,
+    share: Decimal | Fraction | int | str | None = None,
+    key: str | None = None,
+    reason: str = "",
+    actor: AbstractBaseUser | str | None = None,
+    now: datetime | None = None,
+) -> AbstractReversal | None:
     """Undo an order's points (cancellation, a return of ``fraction`` of it, or a returned ``share`` as a target).
 
     The ledger makes this idempotent by ``key`` (a full reversal's key is the
@@ -184,7 +204,7 @@ def reverse_for_order(order, *, fraction=None, share=None, key=None, reason="", 
     return reversal
 
 
-def refund_points_source(order, restored, *, reference=""):
+def refund_points_source(order: AbstractOrder, restored: int, *, reference: str = "") -> None:
     """Record the ``restored`` points (all given back so far) as refunded on the order's points payment source.
 
     Oscar's way (``Source.refund``: the refunded amount and a "Refund"
@@ -206,7 +226,15 @@ def refund_points_source(order, restored, *, reference=""):
         source.refund(money - source.amount_refunded, reference=reference)
 
 
-def record_return(order, amount, *, key, reason="", actor=None, now=None):
+def record_return(
+    order: AbstractOrder,
+    amount: Decimal | int | str,
+    *,
+    key: str,
+    reason: str = "",
+    actor: AbstractBaseUser | str | None = None,
+    now: datetime | None = None,
+) -> AbstractReversal | None:
     """A return of goods worth ``amount`` from ``order``; ``key`` names the return (e.g. its number).
 
     ``amount`` is goods value (what the returned lines cost, the part paid
@@ -221,7 +249,15 @@ def record_return(order, amount, *, key, reason="", actor=None, now=None):
     return reverse_for_order(order, fraction=fraction, key=key, reason=reason, actor=actor, now=now)
 
 
-def apply_goods_total(order, total, *, key, reason="", actor=None, now=None):
+def apply_goods_total(
+    order: AbstractOrder,
+    total: Decimal | int | str,
+    *,
+    key: str,
+    reason: str = "",
+    actor: AbstractBaseUser | str | None = None,
+    now: datetime | None = None,
+) -> AbstractReversal | None:
     """Bring the order's points in line with a goods total reported for it (by the accounting system).
 
     The total is a target, not a change: the returned share becomes

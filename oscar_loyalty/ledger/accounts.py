@@ -4,7 +4,10 @@ The helpers here are the ledger's own (``oscar_loyalty.ledger`` is the public AP
 every operation module takes its locks through them, in primary-key order.
 """
 
+from __future__ import annotations
+
 import functools
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -15,6 +18,11 @@ from oscar.core.loading import get_model
 from oscar_loyalty.ledger import database
 from oscar_loyalty.ledger.exceptions import IdempotencyConflict, InvalidOperation, LoyaltyError, UnknownCustomer
 from oscar_loyalty.ledger.people import display_name, user_id_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from oscar_loyalty.abstract_models import AbstractAccount
 
 Account = get_model("oscar_loyalty", "Account")
 Reservation = get_model("oscar_loyalty", "Reservation")
@@ -48,7 +56,7 @@ def replay_on_collision(operation):
     return run
 
 
-def set_blocked(user, blocked):
+def set_blocked(user: AbstractBaseUser | int, blocked: bool) -> AbstractAccount:
     """Block (or unblock) a customer's account: a blocked account neither earns nor spends."""
     user_id = user_id_of(user)
     with transaction.atomic():

@@ -25,7 +25,7 @@ class Drift:
         return f"account {self.account_id} ({self.customer}): " + "; ".join(self.problems)
 
 
-def check_accounts():
+def check_accounts() -> list[Drift]:
     """Return a ``Drift`` for every inconsistent account (an empty list when all is well).
 
     A fixed number of aggregate queries, whatever the number of accounts:

@@ -9,6 +9,10 @@ the same ones the per-account settlement writes, so a lot is never activated
 or expired twice.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -17,6 +21,9 @@ from oscar.core.loading import get_model
 from oscar_loyalty import signals
 from oscar_loyalty.ledger.accounts import lock_accounts
 from oscar_loyalty.ledger.lots import ACCOUNT_BALANCE_FIELDS, Writes, unhold
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 Account = get_model("oscar_loyalty", "Account")
 Lot = get_model("oscar_loyalty", "Lot")
@@ -77,7 +84,7 @@ def _next_event_sql(t, alias, *, expiring):
     )
 
 
-def activate_matured_lots(now=None):
+def activate_matured_lots(now: datetime | None = None) -> int:
     """Make spendable every pending lot whose hold period has passed. Returns the number of lots."""
     now = now or timezone.now()
     t = _tables()
@@ -106,7 +113,7 @@ def activate_matured_lots(now=None):
     return count
 
 
-def expire_lots(now=None):
+def expire_lots(now: datetime | None = None) -> int:
     """Expire every live lot whose expiry date has passed. Returns the number of lots."""
     now = now or timezone.now()
     t = _tables()
@@ -144,7 +151,7 @@ def expire_lots(now=None):
     return count
 
 
-def release_stale_reservations(now=None):
+def release_stale_reservations(now: datetime | None = None) -> int:
     """Release every reservation held longer than the checkout timeout. Returns how many."""
     now = now or timezone.now()
     stale = Reservation.objects.filter(status=Reservation.HELD, expires_at__lte=now)

@@ -1,6 +1,9 @@
 """Crediting points: accruals and manual or accounting-system adjustments."""
 
-from datetime import timedelta
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,25 +25,31 @@ from oscar_loyalty.ledger.lots import credit_lot, save_balances, settle, take_av
 from oscar_loyalty.ledger.people import actor_of, clip, user_id_of
 from oscar_loyalty.settings import loyalty_settings
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from oscar.apps.order.abstract_models import AbstractOrder
+
+    from oscar_loyalty.abstract_models import AbstractJournalEntry, AbstractLot
+
 Lot = get_model("oscar_loyalty", "Lot")
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 
 
 @replay_on_collision
 def accrue(
-    user,
-    points,
+    user: AbstractBaseUser | int,
+    points: int,
     *,
-    key,
-    reason,
-    order=None,
-    order_line="",
-    hold_days=None,
-    expires_in_days=None,
-    origin=None,
-    actor=None,
-    now=None,
-):
+    key: str,
+    reason: str,
+    order: AbstractOrder | str | None = None,
+    order_line: str = "",
+    hold_days: int | None = None,
+    expires_in_days: int | None = None,
+    origin: str | None = None,
+    actor: AbstractBaseUser | str | None = None,
+    now: datetime | None = None,
+) -> AbstractLot:
     """Credit ``points`` as a new lot and return the lot.
 
     The lot is pending for ``hold_days`` (default ``OSCAR_LOYALTY_HOLD_DAYS``)
@@ -135,7 +144,18 @@ def accrue(
 
 
 @replay_on_collision
-def adjust(user, points, *, key, reason, actor, origin=None, hold_days=0, expires_in_days=None, now=None):
+def adjust(
+    user: AbstractBaseUser | int,
+    points: int,
+    *,
+    key: str,
+    reason: str,
+    actor: AbstractBaseUser | str,
+    origin: str | None = None,
+    hold_days: int = 0,
+    expires_in_days: int | None = None,
+    now: datetime | None = None,
+) -> AbstractJournalEntry:
     """A manual (or accounting-system) correction of ``points``, positive or negative.
 
     A positive adjustment is a new lot (available at once unless

@@ -1,21 +1,27 @@
 """Reading a balance: one or two queries, never a lock."""
 
-from datetime import timedelta
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_loyalty.ledger import database
-from oscar_loyalty.ledger.calculations import LotView, balance_as_of
+from oscar_loyalty.ledger.calculations import Balance, LotView, balance_as_of
 from oscar_loyalty.ledger.people import user_id_of
 from oscar_loyalty.settings import loyalty_settings
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 Account = get_model("oscar_loyalty", "Account")
 Lot = get_model("oscar_loyalty", "Lot")
 
 
-def get_balance(user, *, now=None):
+def get_balance(user: AbstractBaseUser | int, *, now: datetime | None = None) -> Balance:
     """The customer's balance: one or two queries, whatever the history's length.
 
     A customer without an account has a zero balance; reading never creates

@@ -1,7 +1,11 @@
 """Reversing an order's points: cancellations and returns."""
 
-from datetime import timedelta
+from __future__ import annotations
+
+from datetime import datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +30,11 @@ from oscar_loyalty.ledger.lots import (
 from oscar_loyalty.ledger.people import actor_of, clip
 from oscar_loyalty.settings import loyalty_settings
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from oscar_loyalty.abstract_models import AbstractReversal
+
 Lot = get_model("oscar_loyalty", "Lot")
 Reservation = get_model("oscar_loyalty", "Reservation")
 Allocation = get_model("oscar_loyalty", "Allocation")
@@ -33,10 +42,19 @@ Reversal = get_model("oscar_loyalty", "Reversal")
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 
 
-WHOLE = object()  # no share given: the whole order
+WHOLE: Any = object()  # no share given: the whole order
 
 
-def reverse_order(order_number, *, fraction=WHOLE, share=None, key=None, reason="", actor=None, now=None):
+def reverse_order(
+    order_number: str,
+    *,
+    fraction: Decimal | Fraction | int | str = WHOLE,
+    share: Decimal | Fraction | int | str | None = None,
+    key: str | None = None,
+    reason: str = "",
+    actor: AbstractBaseUser | str | None = None,
+    now: datetime | None = None,
+) -> AbstractReversal | None:
     """Undo an order's points, in full or for the returned share of it.
 
     Give either ``fraction`` or ``share`` (neither: the whole order).
@@ -151,7 +169,7 @@ def reverse_order(order_number, *, fraction=WHOLE, share=None, key=None, reason=
     return reversal
 
 
-def returned_share(order_number):
+def returned_share(order_number: str) -> Decimal:
     """The share of the order that stands returned: the latest reversal's, or 0."""
     latest = (
         Reversal.objects.filter(order_number=order_number)

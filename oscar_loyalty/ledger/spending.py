@@ -1,6 +1,9 @@
 """Spending points: reserve, capture and release for checkout; redeem outside it."""
 
-from datetime import timedelta
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -27,11 +30,18 @@ from oscar_loyalty.ledger.lots import Writes, allocations_of, capture_held, hold
 from oscar_loyalty.ledger.people import user_id_of
 from oscar_loyalty.settings import loyalty_settings
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from oscar_loyalty.abstract_models import AbstractReservation
+
 Reservation = get_model("oscar_loyalty", "Reservation")
 
 
 @replay_on_collision
-def reserve(user, points, *, key, order_number, now=None):
+def reserve(
+    user: AbstractBaseUser | int, points: int, *, key: str, order_number: str, now: datetime | None = None
+) -> AbstractReservation:
     """Hold ``points`` for an order being placed; returns the reservation.
 
     The points leave the available balance at once, taken from the lots
@@ -42,7 +52,7 @@ def reserve(user, points, *, key, order_number, now=None):
     return _spend("reserve", user, points, key=key, order_number=order_number, now=now)
 
 
-def capture(reservation, *, now=None):
+def capture(reservation: AbstractReservation | int, *, now: datetime | None = None) -> AbstractReservation:
     """Spend a held reservation (the order now exists). Capturing twice is harmless."""
     now = now or timezone.now()
     if database.enabled():
@@ -72,7 +82,9 @@ def capture(reservation, *, now=None):
 
 
 @replay_on_collision
-def redeem(user, points, *, key, order_number, now=None):
+def redeem(
+    user: AbstractBaseUser | int, points: int, *, key: str, order_number: str, now: datetime | None = None
+) -> AbstractReservation:
     """Reserve and capture in one transaction, for spending outside checkout."""
     return _spend("redeem", user, points, key=key, order_number=order_number, now=now)
 
@@ -119,7 +131,9 @@ def _spend(operation, user, points, *, key, order_number, now):
     return reservation
 
 
-def release(reservation, *, reason="", now=None):
+def release(
+    reservation: AbstractReservation | int, *, reason: str = "", now: datetime | None = None
+) -> AbstractReservation:
     """Give a held reservation's points back to the lots they came from.
 
     Points whose lot expired while they were held expire now. Releasing twice
