@@ -7,13 +7,14 @@ MANAGE := $(BIN)/python sandbox/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv demo demo-data serve test test-postgres lint benchmarks messages clean
+.PHONY: help venv demo demo-data serve test test-postgres lint benchmarks messages dist clean
 
 help:
 	@echo "make demo   - install, migrate, load demo data and serve the demo shop on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make lint   - ruff"
 	@echo "make messages - regenerate and compile the ru/en translation catalogs"
+	@echo "make dist   - build the sdist and wheel into dist/ and check them with twine"
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +59,12 @@ messages: venv
 			&& $(I18N_ENV) $(abspath $(BIN))/django-admin makemessages -l ru -l en --no-obsolete -e html,txt,py \
 			&& $(I18N_ENV) $(abspath $(BIN))/django-admin compilemessages) || exit 1; \
 	done
+
+# The wheel is built from the sdist (python -m build does both), so what the sdist lacks fails here.
+dist: venv
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
 
 clean:
 	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/whoosh_index sandbox/media sandbox/erp_service.sqlite3
