@@ -32,7 +32,7 @@ demo-data: venv
 
 # The demo syncs bonus balances with the reference accounting system it serves itself (/erp-service/).
 demo: demo-data
-	$(MANAGE) loyalty_demo_data --logins
+	$(MANAGE) loyalty_demo_data --logins --shop-url http://$(HOST):$(PORT)
 	ERP_SYNC_SOAP_URL=http://$(HOST):$(PORT)/erp-service/ws/loyalty.1cws $(MANAGE) runserver $(HOST):$(PORT)
 
 test: venv

@@ -76,10 +76,15 @@ class Command(BaseCommand):
             action="store_true",
             help=_("Only print the demo logins and the customers' current balances."),
         )
+        parser.add_argument(
+            "--shop-url",
+            default=SHOP_URL,
+            help=_("Where the demo shop is served, for the printed links (default %(default)s)."),
+        )
 
-    def handle(self, *args, logins=False, **options):
+    def handle(self, *args, logins=False, shop_url=SHOP_URL, **options):
         if logins:
-            self.print_logins()
+            self.print_logins(shop_url.rstrip("/"))
             return
         # The accounting system the demo syncs with is the demo itself (/erp-service/), which is not
         # served while the data loads: the movements wait in the outbox rather than fail to go out.
@@ -431,14 +436,14 @@ class Command(BaseCommand):
 
     # --- Logins ------------------------------------------------------------
 
-    def print_logins(self):
+    def print_logins(self, shop_url=SHOP_URL):
         write = self.stdout.write
         write("")
-        write(self.style.SUCCESS(_("The demo shop: %(url)s/") % {"url": SHOP_URL}))
+        write(self.style.SUCCESS(_("The demo shop: %(url)s/") % {"url": shop_url}))
         write("")
         write(
             _("Staff (dashboard %(url)s/dashboard/, Django admin %(url)s/admin/, Wagtail %(url)s/cms/):")
-            % {"url": SHOP_URL}
+            % {"url": shop_url}
         )
         write(
             _("  username %(username)s, e-mail %(email)s, password %(password)s")
@@ -450,7 +455,7 @@ class Command(BaseCommand):
                 "marketer %(marketer)s (KPIs only), password %(password)s"
             )
             % {
-                "url": SHOP_URL,
+                "url": shop_url,
                 "manager": history.MANAGER_USERNAME,
                 "marketer": history.MARKETER_USERNAME,
                 "password": history.STAFF_PASSWORD,
@@ -462,10 +467,10 @@ class Command(BaseCommand):
                 "(try: python -m erp_sync.client --url %(url)s/erp/exchange/ --user %(username)s "
                 "--password %(password)s --paid)"
             )
-            % {"url": SHOP_URL, "username": EXCHANGE_USERNAME, "password": EXCHANGE_PASSWORD}
+            % {"url": shop_url, "username": EXCHANGE_USERNAME, "password": EXCHANGE_PASSWORD}
         )
         write("")
-        write(_("Customers (sign in at %(url)s/accounts/login/ with the e-mail address):") % {"url": SHOP_URL})
+        write(_("Customers (sign in at %(url)s/accounts/login/ with the e-mail address):") % {"url": shop_url})
         reference = Product.objects.filter(upc=data.REFERENCE_UPC).first()
         users = {
             user.email: user
