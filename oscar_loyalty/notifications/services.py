@@ -134,8 +134,15 @@ def notify_accrued(lot):
     user_id = lot.account.user_id
     if user_id is None:
         return []
+    # What the lot holds for the customer once the transaction that wrote it
+    # ends: an order returned in part before it earned gives back that share
+    # at once, and one returned in full has nothing to announce.
+    points = Lot.objects.filter(pk=lot.pk).values_list("points", "reversed_points").first()
+    points = points[0] - points[1] if points else lot.points
+    if points <= 0:
+        return []
     context = {
-        "points": lot.points,
+        "points": points,
         "order_number": lot.order_number,
         "pending": lot.status == Lot.PENDING,
         "available_at": lot.available_at,

@@ -265,3 +265,34 @@ def test_a_shop_can_use_e_mail_only(customer, django_capture_on_commit_callbacks
     assert len(mailoutbox) == 1
     assert sms_outbox == []
     assert Notification.objects.filter(channel="sms").count() == 0
+
+
+def test_an_order_refunded_in_part_before_it_earned_announces_only_the_points_it_keeps(
+    customer, django_capture_on_commit_callbacks, mailoutbox
+):
+    from decimal import Decimal
+
+    from oscar_loyalty.earning import services
+
+    order = order_for(customer, "10000.00")
+    services.record_return(order, Decimal("5000.00"), key="return:early")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order.set_status("Complete")
+
+    assert [mail.subject for mail in mailoutbox if "credited" in mail.subject] == ["150 bonus points credited"]
+
+
+def test_an_order_refunded_in_full_before_it_earned_announces_no_points(
+    customer, django_capture_on_commit_callbacks, mailoutbox, sms_outbox
+):
+    from oscar_loyalty.earning import services
+
+    order = order_for(customer, "10000.00")
+    services.reverse_for_order(order, reason="refunded while being processed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order.set_status("Complete")
+
+    assert not [mail for mail in mailoutbox if "credited" in mail.subject]
+    assert not [sms for sms in sms_outbox if "bonus points, available" in sms.text]
