@@ -19,6 +19,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from oscar_loyalty.compat import CheckConstraint
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     """A queryset that refuses bulk updates and deletes."""
@@ -97,7 +99,7 @@ class AbstractAccount(models.Model):
             ("view_loyalty_kpis", _("Can view the loyalty program's KPIs")),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(available__gte=0) & Q(pending__gte=0) & Q(reserved__gte=0) & Q(debt__gte=0),
                 name="loyalty_account_balances_not_negative",
             ),
@@ -184,14 +186,14 @@ class AbstractLot(models.Model):
             models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="loyalty_lot_parent"),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(remaining__gte=0) & Q(remaining__lte=F("points")), name="loyalty_lot_remaining_in_range"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(reversed_points__gte=0) & Q(reversed_points__lte=F("points")),
                 name="loyalty_lot_reversed_in_range",
             ),
-            models.CheckConstraint(condition=Q(expires_at__gt=F("available_at")), name="loyalty_lot_expires_after"),
+            CheckConstraint(condition=Q(expires_at__gt=F("available_at")), name="loyalty_lot_expires_after"),
         ]
 
     def __str__(self):
@@ -243,7 +245,7 @@ class AbstractAllocation(models.Model):
         verbose_name = _("Allocation")
         verbose_name_plural = _("Allocations")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(restored_points__gte=0) & Q(restored_points__lte=F("points")),
                 name="loyalty_allocation_restored_in_range",
             ),
@@ -374,7 +376,7 @@ class AbstractJournalEntry(AppendOnlyModel):
         ]
         constraints = [
             models.UniqueConstraint(fields=["key"], name="loyalty_journal_key_unique"),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(
                     points=F("available_change") + F("pending_change") + F("reserved_change") - F("debt_change")
                 ),
@@ -414,12 +416,12 @@ class AbstractTier(models.Model):
         verbose_name = _("Tier")
         verbose_name_plural = _("Tiers")
         constraints = [
-            models.CheckConstraint(condition=Q(threshold__gte=0), name="loyalty_tier_threshold_not_negative"),
-            models.CheckConstraint(
+            CheckConstraint(condition=Q(threshold__gte=0), name="loyalty_tier_threshold_not_negative"),
+            CheckConstraint(
                 condition=Q(cashback_percent__gte=0) & Q(cashback_percent__lte=100),
                 name="loyalty_tier_cashback_percent",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(max_share_percent__gte=0) & Q(max_share_percent__lte=100),
                 name="loyalty_tier_max_share_percent",
             ),
@@ -518,7 +520,7 @@ class AbstractQualifyingPurchase(models.Model):
         verbose_name_plural = _("Qualifying purchases")
         indexes = [models.Index(fields=["user", "placed_at"], name="loyalty_purchase_user")]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(returned__gte=0) & Q(returned__lte=F("amount")), name="loyalty_purchase_returned_in_range"
             ),
         ]
@@ -541,7 +543,7 @@ class AbstractMarginGroup(models.Model):
         verbose_name = _("Margin group")
         verbose_name_plural = _("Margin groups")
         constraints = [
-            models.CheckConstraint(condition=Q(coefficient__gte=0), name="loyalty_margin_coefficient_not_negative"),
+            CheckConstraint(condition=Q(coefficient__gte=0), name="loyalty_margin_coefficient_not_negative"),
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="loyalty_one_default_group"
             ),
@@ -577,7 +579,7 @@ class AbstractMarginGroupAssignment(models.Model):
         verbose_name = _("Margin group assignment")
         verbose_name_plural = _("Margin group assignments")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(
                     Q(product__isnull=False, category__isnull=True, product_class__isnull=True)
                     | Q(product__isnull=True, category__isnull=False, product_class__isnull=True)
@@ -761,7 +763,7 @@ class AbstractSecretCode(models.Model):
         verbose_name = _("Secret code")
         verbose_name_plural = _("Secret codes")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(expires_at__gt=F("created_at")), name="loyalty_secret_code_expires_after"
             ),
         ]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('order', '0021_billingaddress_code_shippingaddress_code'),
+        ('order', '0018_alter_line_num_allocated'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

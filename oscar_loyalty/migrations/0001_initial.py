@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.expressions
+import oscar_loyalty.compat
 from django.conf import settings
 from django.db import migrations, models
 
@@ -150,7 +151,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('available__gte', 0), ('pending__gte', 0), ('reserved__gte', 0), ('debt__gte', 0)), name='loyalty_account_balances_not_negative'),
+            constraint=oscar_loyalty.compat.CheckConstraint(condition=models.Q(('available__gte', 0), ('pending__gte', 0), ('reserved__gte', 0), ('debt__gte', 0)), name='loyalty_account_balances_not_negative'),
         ),
         migrations.AddIndex(
             model_name='lot',
@@ -166,15 +167,15 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(('remaining__gte', 0), ('remaining__lte', models.F('points'))), name='loyalty_lot_remaining_in_range'),
+            constraint=oscar_loyalty.compat.CheckConstraint(condition=models.Q(('remaining__gte', 0), ('remaining__lte', models.F('points'))), name='loyalty_lot_remaining_in_range'),
         ),
         migrations.AddConstraint(
             model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(('reversed_points__gte', 0), ('reversed_points__lte', models.F('points'))), name='loyalty_lot_reversed_in_range'),
+            constraint=oscar_loyalty.compat.CheckConstraint(condition=models.Q(('reversed_points__gte', 0), ('reversed_points__lte', models.F('points'))), name='loyalty_lot_reversed_in_range'),
         ),
         migrations.AddConstraint(
             model_name='lot',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('available_at'))), name='loyalty_lot_expires_after'),
+            constraint=oscar_loyalty.compat.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('available_at'))), name='loyalty_lot_expires_after'),
         ),
         migrations.AddIndex(
             model_name='reservation',
@@ -182,7 +183,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('restored_points__gte', 0), ('restored_points__lte', models.F('points'))), name='loyalty_allocation_restored_in_range'),
+            constraint=oscar_loyalty.compat.CheckConstraint(condition=models.Q(('restored_points__gte', 0), ('restored_points__lte', models.F('points'))), name='loyalty_allocation_restored_in_range'),
         ),
         migrations.AddIndex(
             model_name='journalentry',
@@ -190,6 +191,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='journalentry',
-            constraint=models.CheckConstraint(condition=models.Q(('points', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('available_change'), '+', models.F('pending_change')), '+', models.F('reserved_change')), '-', models.F('debt_change')))), name='loyalty_journal_points_balance'),
+            constraint=oscar_loyalty.compat.CheckConstraint(condition=models.Q(('points', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('available_change'), '+', models.F('pending_change')), '+', models.F('reserved_change')), '-', models.F('debt_change')))), name='loyalty_journal_points_balance'),
         ),
     ]

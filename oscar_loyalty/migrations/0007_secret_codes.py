@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import oscar_loyalty.compat
 from django.conf import settings
 from django.db import migrations, models
 
@@ -11,7 +12,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('basket', '0012_line_code'),
         ('offer', '0013_range_excluded_categories'),
-        ('order', '0021_billingaddress_code_shippingaddress_code'),
+        ('order', '0018_alter_line_num_allocated'),
         ('oscar_loyalty', '0006_points_account_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -69,6 +70,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='secretcode',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('created_at'))), name='loyalty_secret_code_expires_after'),
+            constraint=oscar_loyalty.compat.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('created_at'))), name='loyalty_secret_code_expires_after'),
         ),
     ]
