@@ -7,11 +7,12 @@ MANAGE := $(BIN)/python sandbox/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv demo demo-data serve test test-postgres lint benchmarks messages dist clean
+.PHONY: help venv demo demo-data serve test test-oldest test-postgres lint benchmarks messages dist clean
 
 help:
 	@echo "make demo   - install, migrate, load demo data and serve the demo shop on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run the whole test suite"
+	@echo "make test-oldest - the same on the oldest supported Django and django-oscar, in .venv-oldest"
 	@echo "make lint   - ruff"
 	@echo "make messages - regenerate and compile the ru/en translation catalogs"
 	@echo "make dist   - build the sdist and wheel into dist/ and check them with twine"
@@ -35,8 +36,30 @@ demo: demo-data
 	$(MANAGE) loyalty_demo_data --logins --shop-url http://$(HOST):$(PORT)
 	ERP_SYNC_SOAP_URL=http://$(HOST):$(PORT)/erp-service/ws/loyalty.1cws $(MANAGE) runserver $(HOST):$(PORT)
 
+# PostgreSQL and Redis on their default local ports are used when they answer (tests/services.py), so the
+# concurrency and worker tests run too. A DATABASE_URL or CELERY_BROKER_URL given wins; given empty
+# (`make test DATABASE_URL=`) it keeps SQLite, or Celery in eager mode.
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.services $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The oldest supported combination, Django 4.2 LTS with django-oscar 4.0 (requirements/oldest.txt), in its
+# own virtualenv. It has no Wagtail pages (Wagtail 8 needs Django 5.2): tests.settings_no_pages. By default
+# it runs what the versions touch most (OLDEST_TESTS): the ledger, earning, checkout, the 1C exchange,
+# concurrency, the worker and the migrations.
+OLDEST_VENV := .venv-oldest
+OLDEST_TESTS ?= tests/ledger tests/earning tests/checkout tests/erp tests/test_concurrency.py tests/test_tasks.py \
+	tests/test_migrations.py tests/test_compat.py
+
+$(OLDEST_VENV)/.installed-stamp: setup.cfg pyproject.toml requirements/oldest.txt
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST_VENV)/bin/python -m pip install --quiet -r requirements/oldest.txt -e ".[erp,postgres,redis]"
+	touch $@
+
+test-oldest: $(OLDEST_VENV)/.installed-stamp
+	DJANGO_SETTINGS_MODULE=tests.settings_no_pages TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_oscar_loyalty_oldest} \
+		$(OLDEST_VENV)/bin/python -m tests.services $(OLDEST_VENV)/bin/python -m pytest \
+		--ignore=tests/pages --ignore=tests/browser $(OLDEST_TESTS) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check oscar_loyalty erp_sync wagtail_pages sandbox tests benchmarks
@@ -67,4 +90,4 @@ dist: venv
 	$(BIN)/twine check --strict dist/*
 
 clean:
-	rm -rf $(VENV) sandbox/db.sqlite3 sandbox/whoosh_index sandbox/media sandbox/erp_service.sqlite3
+	rm -rf $(VENV) $(OLDEST_VENV) sandbox/db.sqlite3 sandbox/whoosh_index sandbox/media sandbox/erp_service.sqlite3

@@ -1,5 +1,6 @@
 import importlib.util
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,19 @@ def pytest_runtest_setup(item):
     pytest.skip(reason)
 
 
+def _skip_reason(report):
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    # Each reason once, with how many tests it skipped: a newcomer sees what to start to run them.
     skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in Counter(map(_skip_reason, skipped)).most_common():
+            terminalreporter.write_line(f"{count:5d} {reason}")
     if REQUIRE_SERVICES and skipped:
         terminalreporter.write_line(f"LOYALTY_REQUIRE_SERVICES=1: {len(skipped)} test(s) skipped", red=True)
 
