@@ -46,21 +46,15 @@ def check_beat_schedule(app_configs=None, **kwargs):
     """W003: Celery beat runs the outbox sweep and the pull of the accounting system's changes."""
     from erp_sync.tasks import BEAT_SCHEDULE
 
-    problem = missing_beat_tasks(BEAT_SCHEDULE, "erp_sync.tasks")
-    if problem is None:
-        return []
-    return [
-        CheckWarning(
-            problem[0]
-            + " "
-            + _(
-                "Without them a movement that failed to go out is never sent again, and corrections made "
-                "in the accounting system never reach the shop."
-            ),
-            hint=problem[1],
-            id="erp_sync.W003",
-        )
-    ]
+    return missing_beat_tasks(
+        BEAT_SCHEDULE,
+        "erp_sync.tasks",
+        consequence=_(
+            "Without them a movement that failed to go out is never sent again, and corrections made "
+            "in the accounting system never reach the shop."
+        ),
+        check_id="erp_sync.W003",
+    )
 
 
 @register(Tags.database)

@@ -140,21 +140,15 @@ def check_beat_schedule(app_configs=None, **kwargs):
     """W006: Celery beat runs the program's periodic tasks."""
     from oscar_loyalty.tasks import BEAT_SCHEDULE
 
-    problem = missing_beat_tasks(BEAT_SCHEDULE, "oscar_loyalty.tasks")
-    if problem is None:
-        return []
-    return [
-        CheckWarning(
-            problem[0]
-            + " "
-            + _(
-                "Without them points never become available or expire, abandoned checkouts keep their points "
-                "and tiers are not reviewed."
-            ),
-            hint=problem[1],
-            id="oscar_loyalty.W006",
-        )
-    ]
+    return missing_beat_tasks(
+        BEAT_SCHEDULE,
+        "oscar_loyalty.tasks",
+        consequence=_(
+            "Without them points never become available or expire, abandoned checkouts keep their points "
+            "and tiers are not reviewed."
+        ),
+        check_id="oscar_loyalty.W006",
+    )
 
 
 def _loyalty_loader_active():
@@ -222,16 +216,16 @@ def scheduled_task_names():
     return {entry.get("task") for schedule in schedules for entry in schedule.values()}
 
 
-def missing_beat_tasks(required, module):
-    """(message, hint) naming the tasks of ``required`` (a beat schedule) that are not scheduled, else None."""
+def missing_beat_tasks(required, module, *, consequence, check_id):
+    """A warning naming the tasks of ``required`` (a beat schedule) that are not scheduled, and ``consequence``."""
     scheduled = scheduled_task_names()
     missing = sorted(entry["task"] for entry in required.values() if entry["task"] not in scheduled)
     if not missing:
-        return None
+        return []
     message = _("The Celery beat schedule lacks these periodic tasks: %(tasks)s.") % {"tasks": ", ".join(missing)}
     hint = _(
         "Add %(module)s.BEAT_SCHEDULE's entries to CELERY_BEAT_SCHEDULE in settings (or "
         "app.conf.beat_schedule.update(BEAT_SCHEDULE) in the Celery app). If another scheduler runs them "
         "(django-celery-beat's admin), silence this check."
     ) % {"module": module}
-    return message, hint
+    return [CheckWarning(f"{message} {consequence}", hint=hint, id=check_id)]
