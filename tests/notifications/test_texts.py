@@ -82,9 +82,7 @@ def test_the_customers_text_is_escaped_in_html():
 
 
 def test_a_shop_overrides_a_text_in_the_dashboard():
-    CommunicationEventType.objects.create(
-        code="LOYALTY_ACCRUED", name="Points accrued", email_subject_template="Bonus! +{{ points }}"
-    )
+    CommunicationEventType.objects.filter(code="LOYALTY_ACCRUED").update(email_subject_template="Bonus! +{{ points }}")
     notification = Notification(event=Notification.ACCRUED, context=CONTEXTS[Notification.ACCRUED], language="en")
 
     assert render(notification)["subject"] == "Bonus! +305"
