@@ -9,10 +9,12 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 from oscar_loyalty.settings import loyalty_settings
 
@@ -76,8 +78,9 @@ def test_without_the_pages_the_program_link_goes_to_my_bonuses():
     assert result.stdout.strip() == "/loyalty/my-bonuses/"
 
 
+@pytest.mark.skipif(not apps.is_installed("wagtail_pages"), reason="these settings have no Wagtail pages")
 def test_with_the_pages_the_program_link_goes_to_their_landing_page(settings):
-    # tests.settings installs wagtail_pages; the demo pages' landing page is /loyalty/.
+    # The demo pages' landing page is /loyalty/.
     assert not hasattr(settings, "OSCAR_LOYALTY_PROGRAM_URL")
 
     assert loyalty_settings.PROGRAM_URL == "/loyalty/"
@@ -121,6 +124,11 @@ def test_the_wheel_ships_templates_static_translations_wsdl_migrations_and_the_t
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+    (sdist,) = tmp_path.glob("django_oscar_loyalty-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        in_sdist = {name.partition("/")[2] for name in archive.getnames()}
+    assert {"README.md", "CHANGELOG.md", "LICENSE"} <= in_sdist
 
     (wheel,) = tmp_path.glob("django_oscar_loyalty-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())

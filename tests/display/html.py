@@ -16,3 +16,11 @@ def program_links(response):
     """The targets of the "up to N bonuses" links."""
     html = response.content.decode()
     return re.findall(r'<p class="loyalty-bonus loyalty-bonus-up-to[^"]*">\s*<a href="([^"]*)"', html)
+
+
+def program_url():
+    """Where "up to" figures link to by default: the program pages' landing page, or "My bonuses" without them."""
+    from django.apps import apps
+    from django.urls import reverse
+
+    return "/loyalty/" if apps.is_installed("wagtail_pages") else reverse("loyalty:bonuses")
