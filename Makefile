@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python sandbox/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv demo demo-data serve test test-oldest test-postgres lint benchmarks messages dist clean
+.PHONY: help venv demo demo-data serve test test-oldest test-postgres lint benchmarks messages dist docs clean
 
 help:
 	@echo "make demo   - install, migrate, load demo data and serve the demo shop on http://$(HOST):$(PORT)"
@@ -16,6 +16,7 @@ help:
 	@echo "make lint   - ruff"
 	@echo "make messages - regenerate and compile the ru/en translation catalogs"
 	@echo "make dist   - build the sdist and wheel into dist/ and check them with twine"
+	@echo "make docs   - build the reference documentation into docs/_build/html"
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,7 +63,10 @@ test-oldest: $(OLDEST_VENV)/.installed-stamp
 		--ignore=tests/pages --ignore=tests/browser $(OLDEST_TESTS) $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff check oscar_loyalty erp_sync wagtail_pages sandbox tests benchmarks
+	$(BIN)/ruff check oscar_loyalty erp_sync wagtail_pages sandbox tests benchmarks docs
+
+docs: venv
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 benchmarks: venv
 	$(BIN)/python -m benchmarks.ledger_throughput

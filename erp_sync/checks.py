@@ -20,7 +20,7 @@ from erp_sync.exchange.settings import exchange_settings
 from erp_sync.soap.settings import DEFAULTS as SOAP_DEFAULTS
 from oscar_loyalty.checks import missing_beat_tasks, per_process_cache_problem, unknown_settings
 
-# Names the README has shops import into their settings module; they are not settings.
+# Names the install checklist has shops import into their settings module; they are not settings.
 NOT_SETTINGS = ("ERP_SYNC_BEAT_SCHEDULE", "ERP_SYNC_DASHBOARD_ENTRY")
 
 

@@ -1,7 +1,7 @@
 """System checks: what a shop's wiring gets wrong, each with the fix in its hint.
 
 ``python manage.py check`` runs them (``migrate`` and ``runserver`` too). Every
-message has a stable id, listed in the README; a shop that knows better
+message has a stable id, listed in docs/checks.rst; a shop that knows better
 silences one with ``SILENCED_SYSTEM_CHECKS``. The helpers at the bottom are
 shared with ``erp_sync.checks``.
 """
@@ -199,7 +199,7 @@ def unknown_settings(prefix, defaults, check_id, not_settings=()):
         if matches:
             hint = _("Did you mean %(name)s?") % {"name": prefix + matches[0]}
         else:
-            hint = _("Remove it, or see the README's settings reference for the names this app reads.")
+            hint = _("Remove it, or see the settings reference (docs/settings.rst) for the names this app reads.")
         messages.append(
             CheckWarning(
                 _("%(name)s is not a setting this app reads: it has no effect.") % {"name": name},

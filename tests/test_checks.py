@@ -232,7 +232,7 @@ def test_a_misspelt_loyalty_setting_gets_a_suggestion():
     assert hold_day.msg == "OSCAR_LOYALTY_HOLD_DAY is not a setting this app reads: it has no effect."
     assert hold_day.hint == "Did you mean OSCAR_LOYALTY_HOLD_DAYS?"
     assert frobnicate.msg.startswith("OSCAR_LOYALTY_FROBNICATE is not a setting")
-    assert "README" in frobnicate.hint
+    assert "docs/settings.rst" in frobnicate.hint
 
 
 @override_settings(ERP_SYNC_EXCHANGE_USERNAM="exchange", ERP_SYNC_SOAP_URL="http://erp.example.com/ws")
