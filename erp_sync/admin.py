@@ -67,3 +67,4 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
 # --- CommerceML exchange (registers its models) ------------------------------------
 
 from erp_sync.exchange import admin as exchange_admin  # noqa: E402, F401
+from erp_sync.exchange.catalogue import admin as catalogue_admin  # noqa: E402, F401

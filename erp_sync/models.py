@@ -8,6 +8,12 @@ from erp_sync.exchange.abstract_models import (
     AbstractExportMarker,
     AbstractOrderErpState,
 )
+from erp_sync.exchange.catalogue.abstract_models import (
+    AbstractCatalogueImport,
+    AbstractErpCategory,
+    AbstractErpPriceType,
+    AbstractErpProduct,
+)
 from erp_sync.soap.abstract_models import (
     AbstractErpChange,
     AbstractErpCursor,
@@ -61,6 +67,36 @@ if not is_model_registered("erp_sync", "OrderErpState"):
         pass
 
     __all__.append("OrderErpState")
+
+# --- Catalogue from the accounting system ----------------------------------------
+
+if not is_model_registered("erp_sync", "CatalogueImport"):
+
+    class CatalogueImport(AbstractCatalogueImport):
+        pass
+
+    __all__.append("CatalogueImport")
+
+if not is_model_registered("erp_sync", "ErpProduct"):
+
+    class ErpProduct(AbstractErpProduct):
+        pass
+
+    __all__.append("ErpProduct")
+
+if not is_model_registered("erp_sync", "ErpCategory"):
+
+    class ErpCategory(AbstractErpCategory):
+        pass
+
+    __all__.append("ErpCategory")
+
+if not is_model_registered("erp_sync", "ErpPriceType"):
+
+    class ErpPriceType(AbstractErpPriceType):
+        pass
+
+    __all__.append("ErpPriceType")
 
 # --- Bonus balances over SOAP ---------------------------------------------------
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from erp_sync.exchange import export, storage, throttle
+from erp_sync.exchange.catalogue import exchange as catalogue_exchange
 from erp_sync.exchange.exceptions import ExchangeRefused, TooManyAttempts
 from erp_sync.exchange.settings import exchange_settings
 from erp_sync.exchange.uploads import (
@@ -51,6 +52,7 @@ __all__ = [
     "current_file",
     "document_limits",
     "import_all",
+    "import_catalogue_step",
     "import_step",
     "import_when_complete",
     "init_session",
@@ -64,6 +66,7 @@ __all__ = [
 
 PERMISSION_APP, PERMISSION_CODENAME = "erp_sync", "exchange_orders"
 SALE = "sale"
+CATALOG = "catalog"
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +206,11 @@ def log_event(result, *, session=None, mode="", exchange_type="", filename="", m
         message=message,
         remote_addr=remote_addr,
     )
+
+
+def import_catalogue_step(session, filename, *, budget=None):
+    """One step of ``type=catalog&mode=import``: ("progress" | "success", message), or ``ExchangeRefused``."""
+    return catalogue_exchange.import_step(session, filename, budget=budget)
 
 
 # --- init, query, success -------------------------------------------------------

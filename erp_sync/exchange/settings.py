@@ -85,6 +85,52 @@ DEFAULTS = {
         "posted": None,
         "cancelled": "Cancelled",
     },
+    # --- Catalogue in (type=catalog: import.xml, offers.xml, prices*.xml, rests*.xml) ---
+    # Products, offers or prices written per batch: one batch costs a fixed number of
+    # queries, whatever its size, and is one transaction.
+    "CATALOGUE_BATCH_SIZE": 500,
+    # The partner (by name) whose stock records the offers fill. None: the shop's only
+    # partner; with none yet, one named "Accounting system" is created; with several,
+    # an offers file is refused until this is set.
+    "CATALOGUE_PARTNER": None,
+    # The price type (its Ид or its name, as 1C declares it in ТипыЦен) whose price
+    # becomes the stock record's price. None, or a type no file has declared: the
+    # first price of each offer.
+    "CATALOGUE_PRICE_TYPE": "Розничная",
+    # The VAT rate in percent added to prices of a price type that says the tax is
+    # not included (Налог/УчтеноВСумме=false). None: prices are stored as sent.
+    "CATALOGUE_TAX_RATE": None,
+    # The warehouses (Ид or name) whose Остатки count towards the stock. None: all of them.
+    "CATALOGUE_WAREHOUSES": None,
+    # The product class (by name) of new products; the requisite naming a product's
+    # class in the accounting system takes precedence when sent (None: not read).
+    "CATALOGUE_PRODUCT_CLASS": "Товар",
+    "CATALOGUE_PRODUCT_CLASS_REQUISITE": "ВидНоменклатуры",
+    # Values copied to product attributes: {source: attribute code}. A source is
+    # "Артикул", "БазоваяЕдиница", "Штрихкод", a requisite's name, a property's name
+    # or Ид, or a characteristic's name (for variants). Missing attributes are
+    # created as text attributes of the product's class.
+    "CATALOGUE_ATTRIBUTES": {"Артикул": "article", "БазоваяЕдиница": "unit"},
+    # Штрихкод becomes the product's UPC; a product the accounting system has not
+    # sent before is first looked up by that UPC (so a catalogue entered by hand is
+    # adopted, not duplicated). False: barcodes are ignored.
+    "CATALOGUE_MATCH_BARCODE": True,
+    # Copy the pictures 1C sends under import_files/ to the products' images.
+    "CATALOGUE_IMAGES": True,
+    # A full upload (СодержитТолькоИзменения="false") makes what it does not list
+    # unavailable; nothing is ever deleted. Products: "hide" (no longer public) or
+    # "keep". Offers: "out_of_stock" (stock 0 at the partner) or "keep". A file that
+    # does not say whether it is full counts as holding changes only.
+    "CATALOGUE_ABSENT_PRODUCTS": "hide",
+    "CATALOGUE_ABSENT_OFFERS": "out_of_stock",
+    # The requisite or property (name or Ид) naming a product's margin group. Groups
+    # not yet in the shop are created with coefficient 1.0 for staff to set. None: not read.
+    "CATALOGUE_MARGIN_GROUP_SOURCE": "ГруппаМаржинальности",
+    # Products without that value join the margin group named after their group in
+    # the classifier (created the same way).
+    "CATALOGUE_MARGIN_GROUP_FROM_CLASSIFIER": False,
+    # How many per-product errors an import run keeps (all are counted).
+    "CATALOGUE_ERRORS_KEPT": 200,
 }
 
 
@@ -95,6 +141,8 @@ class ExchangeSettings:
         value = getattr(django_settings, f"ERP_SYNC_{name}", DEFAULTS[name])
         if name == "EXCHANGE_BONUS_REQUISITES":
             return {**DEFAULTS[name], **value}
+        if name == "CATALOGUE_ATTRIBUTES":
+            return dict(value or {})
         if name == "EXCHANGE_STATUS_MAP":
             return {**DEFAULTS[name], **value}
         if name == "EXCHANGE_DIR" and not value:

@@ -102,7 +102,7 @@ def document_limits():
     )
 
 
-def _unpack_archives(session, directory):
+def unpack_archives(session, directory):
     """Unpack the session's received zip archives; returns {archive name: [member names]}."""
     unpacked = {}
     archives = ExchangeFile.objects.filter(session=session, status=ExchangeFile.RECEIVING)
@@ -143,7 +143,7 @@ def import_step(session, filename, *, budget=None):
     except storage.StorageError as error:
         raise ExchangeRefused(str(error)) from error
     directory = storage.session_dir(session)
-    _unpack_archives(session, directory)
+    unpack_archives(session, directory)
     archive = current_file(session, name)
     if name.lower().endswith(".zip"):
         if archive is None:

@@ -51,11 +51,16 @@ def _remote_addr(request):
 
 @method_decorator(csrf_exempt, name="dispatch")
 class ExchangeView(View):
-    """``?type=sale&mode=checkauth|init|query|success|file|import|info``."""
+    """``?type=sale&mode=checkauth|init|query|success|file|import|info``.
+
+    ``?type=catalog&mode=checkauth|init|file|import`` for the catalogue.
+    """
 
     http_method_names = ["get", "post"]
-    exchange_types = (services.SALE,)
+    exchange_types = (services.SALE, services.CATALOG)
     modes = ("init", "query", "success", "file", "import", "info")
+    #: The modes each exchange type offers (checkauth aside).
+    type_modes = {services.CATALOG: ("init", "file", "import")}
 
     def get(self, request):
         return self.handle(request)
@@ -72,7 +77,8 @@ class ExchangeView(View):
                 raise ExchangeRefused(_("Unsupported exchange type: %(type)s.") % {"type": exchange_type or "-"})
             if mode == "checkauth":
                 return self.checkauth(request, exchange_type)
-            handler = getattr(self, f"mode_{mode}", None) if mode in self.modes else None
+            allowed = self.type_modes.get(exchange_type, self.modes)
+            handler = getattr(self, f"mode_{mode}", None) if mode in allowed else None
             if handler is None:
                 raise ExchangeRefused(_("Unsupported mode: %(mode)s.") % {"mode": mode or "-"})
             session = services.session_for_request(request, exchange_type=exchange_type)
@@ -176,7 +182,7 @@ class ExchangeView(View):
         length = int(length) if length and length.isdigit() else None
         record = services.receive_file(session, filename, request, length=length)
         message = _("%(name)s: %(size)s bytes received.") % {"name": record.name, "size": record.size}
-        if not session.version and record.name.lower().endswith(".xml"):
+        if session.exchange_type == services.SALE and not session.version and record.name.lower().endswith(".xml"):
             # The protocol without a version at init imports inside the file call,
             # once the file's last chunk is in.
             imported = services.import_when_complete(session, record.name)
@@ -191,7 +197,10 @@ class ExchangeView(View):
         return reply("success", message)
 
     def mode_import(self, request, session):
-        status, message = services.import_step(session, request.GET.get("filename", ""))
+        if session.exchange_type == services.CATALOG:
+            status, message = services.import_catalogue_step(session, request.GET.get("filename", ""))
+        else:
+            status, message = services.import_step(session, request.GET.get("filename", ""))
         self.log(request, status, session, message=message)
         return reply(status, message)
 

@@ -32,7 +32,7 @@ def test_each_kind_of_refusal_is_written_once():
     for _request in range(5):
         knock("203.0.113.5")
         knock("203.0.113.5", mode="init")  # a made-up session: none
-        knock("203.0.113.5", type="catalog")
+        knock("203.0.113.5", type="stock")  # a type the exchange does not offer
 
     assert ExchangeEvent.objects.count() == 3
 

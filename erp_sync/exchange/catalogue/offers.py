@@ -1,0 +1,201 @@
+"""Offers from ``offers.xml`` (and ``prices*.xml``, ``rests*.xml``), a batch at a time: prices and stock.
+
+Each offer becomes the stock record of its product at the configured
+partner: the price of the configured price type and the quantity (summed
+over the configured warehouses). What an offer does not send is left as it
+is, so a prices file and a rests file each update their half. An offer
+``product#characteristic`` for a product the shop has becomes a variant
+(a child product) of it.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+from oscar.core.utils import slugify
+
+from erp_sync.exchange.catalogue import reading
+from erp_sync.exchange.catalogue.context import currency_code
+from erp_sync.exchange.catalogue.products import BatchResult, _write_attributes
+from erp_sync.exchange.settings import exchange_settings
+
+Product = get_model("catalogue", "Product")
+StockRecord = get_model("partner", "StockRecord")
+ErpProduct = get_model("erp_sync", "ErpProduct")
+
+#: StockRecord.price holds 12 digits, 2 of them after the point.
+LARGEST_PRICE = Decimal(10) ** 10
+CENT = Decimal("0.01")
+
+
+def apply_offers(items, context):
+    """Create or update the stock records of one batch of offers; returns a ``BatchResult``."""
+    result = BatchResult()
+    run_id = context.run.pk
+    good, seen_ids = [], set()
+    for item in items:
+        if item.error:
+            result.failed.append((item.erp_id, item.error))
+        elif item.erp_id in seen_ids:
+            result.failed.append((item.erp_id, _("The same Ид appears twice in this file.")))
+        else:
+            seen_ids.add(item.erp_id)
+            good.append(item)
+    wanted = {item.erp_id for item in good} | {item.product_id for item in good}
+    links = {link.erp_id: link for link in ErpProduct.objects.filter(erp_id__in=wanted)}
+    chosen = context.chosen_price_type()
+    price_types = context.known_price_types() if good else {}
+    values, variants = {}, []
+    for item in good:
+        link = links.get(item.erp_id)
+        if link is not None and link.offers_run == run_id:
+            result.failed.append((item.erp_id, _("The same Ид appears twice in this file.")))
+            continue
+        if link is None and (not item.is_variant or item.product_id not in links):
+            result.failed.append(
+                (
+                    item.erp_id,
+                    _("It is an offer for a product the shop does not have: %(id)s.") % {"id": item.product_id},
+                )
+            )
+            continue
+        try:
+            values[item.erp_id] = _stock_values(item, chosen, price_types, context)
+        except ValueError as error:
+            result.failed.append((item.erp_id, str(error)))
+            continue
+        if link is None:
+            variants.append(item)
+    product_ids = _create_variants(variants, links, context)
+    for erp_id in values:
+        if erp_id not in product_ids:
+            product_ids[erp_id] = links[erp_id].product_id
+    _write_stock(values, product_ids, context, result)
+    if values:
+        ErpProduct.objects.filter(erp_id__in=list(values)).update(offers_run=run_id)
+    return result
+
+
+def _stock_values(item, chosen, price_types, context):
+    """{"price", "price_currency", "num_in_stock"} as far as the offer sends them; ValueError for a bad one."""
+    values = {}
+    if item.prices:
+        price = next((p for p in item.prices if p.price_type_id == chosen), None) if chosen else item.prices[0]
+        if price is not None:
+            price_type = price_types.get(price.price_type_id)
+            amount = price.amount
+            rate = exchange_settings.CATALOGUE_TAX_RATE
+            if rate is not None and price_type is not None and price_type.tax_included is False:
+                amount = amount * (1 + Decimal(str(rate)) / 100)
+            amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+            if amount >= LARGEST_PRICE:
+                raise ValueError(
+                    _("ЦенаЗаЕдиницу %(value)s is out of the range the shop stores.") % {"value": price.amount}
+                )
+            values["price"] = amount
+            values["price_currency"] = (
+                currency_code(price.currency)
+                or currency_code(price_type.currency if price_type else "")
+                or context.default_currency()
+            )
+    quantity = None
+    if item.stocks:
+        counted = exchange_settings.CATALOGUE_WAREHOUSES
+        quantity = sum(
+            (
+                amount
+                for warehouse, amount in item.stocks.items()
+                if counted is None or warehouse in counted or context.warehouses.get(warehouse) in counted
+            ),
+            Decimal(0),
+        )
+    elif item.quantity is not None:
+        quantity = item.quantity
+    if quantity is not None:
+        if quantity >= 2**31:
+            raise ValueError(_("Количество %(value)s is out of the range the shop stores.") % {"value": quantity})
+        values["num_in_stock"] = int(quantity)  # a fraction of a unit cannot be sold
+    return values
+
+
+def _create_variants(items, links, context):
+    """Child products for new ``product#characteristic`` offers; returns {offer Ид: product id}."""
+    if not items:
+        return {}
+    now = timezone.now()
+    parents = Product.objects.in_bulk({links[item.product_id].product_id for item in items})
+    children = {}
+    for item in items:
+        parent = parents[links[item.product_id].product_id]
+        title = (item.name or parent.title)[:255]
+        children[item.erp_id] = Product(
+            parent=parent,
+            structure=Product.CHILD,
+            title=title,
+            slug=slugify(title)[:255] or "product",
+            is_public=True,
+            date_updated=now,
+        )
+    Product.objects.bulk_create(list(children.values()), batch_size=context.batch_size)
+    ErpProduct.objects.bulk_create(ErpProduct(erp_id=erp_id, product=child) for erp_id, child in children.items())
+    converted = list(
+        Product.objects.filter(pk__in=[p.pk for p in parents.values()], structure=Product.STANDALONE).values_list(
+            "pk", flat=True
+        )
+    )
+    if converted:
+        # In Oscar only the variants of a parent hold stock.
+        Product.objects.filter(pk__in=converted).update(structure=Product.PARENT)
+        StockRecord.objects.filter(product_id__in=converted).delete()
+    # The characteristics a shop maps to attributes land on the variants (attributes of the parent's class).
+    described = {child.parent.product_class_id for child in children.values()}
+    if context.attributes_map and described != {None}:
+        pseudo = {
+            item.erp_id: reading.Product(
+                position=item.position, erp_id=item.erp_id, characteristics=item.characteristics
+            )
+            for item in items
+            if item.characteristics
+        }
+        by_id = dict(children)
+        by_id.update({item.product_id: parents[links[item.product_id].product_id] for item in items})
+        _write_attributes(list(pseudo.values()), by_id, context)
+    return {erp_id: child.pk for erp_id, child in children.items()}
+
+
+def _write_stock(values, product_ids, context, result):
+    if not values:
+        return
+    partner = context.partner()
+    existing = {
+        row.product_id: row
+        for row in StockRecord.objects.filter(partner=partner, product_id__in=set(product_ids.values()))
+    }
+    now = timezone.now()
+    new, changed = [], []
+    for erp_id, fields in values.items():
+        product_id = product_ids[erp_id]
+        row = existing.get(product_id)
+        if row is None:
+            row = StockRecord(partner=partner, product_id=product_id, partner_sku=erp_id[:128], date_updated=now)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            if "price_currency" not in fields:
+                row.price_currency = context.default_currency()
+            new.append(row)
+            continue
+        if any(getattr(row, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(row, name, value)
+            row.date_updated = now
+            changed.append(row)
+        else:
+            result.unchanged += 1
+    StockRecord.objects.bulk_create(new, batch_size=context.batch_size)
+    if changed:
+        StockRecord.objects.bulk_update(
+            changed, ["price", "price_currency", "num_in_stock", "date_updated"], batch_size=context.batch_size
+        )
+    result.created += len(new)
+    result.updated += len(changed)
