@@ -89,7 +89,7 @@ def step(run, path, *, directory=None, budget=float("inf"), progress=None):
                 if len(batch) >= context.batch_size:
                     _flush(run, batch, context, progress)
                     batch = []
-                    if time.monotonic() - started > budget:
+                    if time.monotonic() - started > budget and run.items_done < run.items_total:
                         return False
             else:
                 context.take(item)
