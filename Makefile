@@ -7,12 +7,13 @@ MANAGE := $(BIN)/python sandbox/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv demo demo-data serve test test-oldest test-postgres lint benchmarks messages dist docs clean
+.PHONY: help venv demo demo-data serve test test-oldest test-bare-shop test-postgres lint benchmarks messages dist docs clean
 
 help:
 	@echo "make demo   - install, migrate, load demo data and serve the demo shop on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make test-oldest - the same on the oldest supported Django and django-oscar, in .venv-oldest"
+	@echo "make test-bare-shop - the built wheel in a bare Oscar shop made from the README's checklist (PostgreSQL, Redis)"
 	@echo "make lint   - ruff"
 	@echo "make messages - regenerate and compile the ru/en translation catalogs"
 	@echo "make dist   - build the sdist and wheel into dist/ and check them with twine"
@@ -61,6 +62,12 @@ test-oldest: $(OLDEST_VENV)/.installed-stamp
 	DJANGO_SETTINGS_MODULE=tests.settings_no_pages TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_oscar_loyalty_oldest} \
 		$(OLDEST_VENV)/bin/python -m tests.services $(OLDEST_VENV)/bin/python -m pytest \
 		--ignore=tests/pages --ignore=tests/browser $(OLDEST_TESTS) $(PYTEST_ARGS)
+
+# The README's install checklist, proven: the built wheel goes into a fresh virtualenv beside the bare Oscar
+# shop in tests/bare_shop/ (the checklist's blocks, word for word), with the core extras and then with every
+# extra; it migrates on PostgreSQL and a customer orders, earns, pays with points and gets them back.
+test-bare-shop: venv
+	$(BIN)/python tests/bare_shop/run.py
 
 lint: venv
 	$(BIN)/ruff check oscar_loyalty erp_sync wagtail_pages sandbox tests benchmarks docs
