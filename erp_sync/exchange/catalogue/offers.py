@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 from oscar.core.utils import slugify
 
-from erp_sync.exchange.catalogue import reading
+from erp_sync.exchange.catalogue import bulk, reading
 from erp_sync.exchange.catalogue.context import currency_code
 from erp_sync.exchange.catalogue.products import BatchResult, _write_attributes
 from erp_sync.exchange.settings import exchange_settings
@@ -43,13 +43,19 @@ def apply_offers(items, context):
             seen_ids.add(item.erp_id)
             good.append(item)
     wanted = {item.erp_id for item in good} | {item.product_id for item in good}
-    links = {link.erp_id: link for link in ErpProduct.objects.filter(erp_id__in=wanted)}
+    # {Ид: (product id, the run that last listed it)}: tuples, no model instance per offer.
+    links = {
+        erp_id: (product_id, offers_run)
+        for erp_id, product_id, offers_run in ErpProduct.objects.filter(erp_id__in=wanted).values_list(
+            "erp_id", "product_id", "offers_run"
+        )
+    }
     chosen = context.chosen_price_type()
     price_types = context.known_price_types() if good else {}
     values, variants = {}, []
     for item in good:
         link = links.get(item.erp_id)
-        if link is not None and link.offers_run == run_id:
+        if link is not None and link[1] == run_id:
             result.failed.append((item.erp_id, _("The same Ид appears twice in this file.")))
             continue
         if link is None and (not item.is_variant or item.product_id not in links):
@@ -70,7 +76,7 @@ def apply_offers(items, context):
     product_ids = _create_variants(variants, links, context)
     for erp_id in values:
         if erp_id not in product_ids:
-            product_ids[erp_id] = links[erp_id].product_id
+            product_ids[erp_id] = links[erp_id][0]
     _write_stock(values, product_ids, context, result)
     if values:
         ErpProduct.objects.filter(erp_id__in=list(values)).update(offers_run=run_id)
@@ -124,10 +130,10 @@ def _create_variants(items, links, context):
     if not items:
         return {}
     now = timezone.now()
-    parents = Product.objects.in_bulk({links[item.product_id].product_id for item in items})
+    parents = Product.objects.in_bulk({links[item.product_id][0] for item in items})
     children = {}
     for item in items:
-        parent = parents[links[item.product_id].product_id]
+        parent = parents[links[item.product_id][0]]
         title = (item.name or parent.title)[:255]
         children[item.erp_id] = Product(
             parent=parent,
@@ -137,8 +143,8 @@ def _create_variants(items, links, context):
             is_public=True,
             date_updated=now,
         )
-    Product.objects.bulk_create(list(children.values()), batch_size=context.batch_size)
-    ErpProduct.objects.bulk_create(ErpProduct(erp_id=erp_id, product=child) for erp_id, child in children.items())
+    bulk.insert(Product, children.values())
+    bulk.insert(ErpProduct, (ErpProduct(erp_id=erp_id, product=child) for erp_id, child in children.items()))
     converted = list(
         Product.objects.filter(pk__in=[p.pk for p in parents.values()], structure=Product.STANDALONE).values_list(
             "pk", flat=True
@@ -159,7 +165,7 @@ def _create_variants(items, links, context):
             if item.characteristics
         }
         by_id = dict(children)
-        by_id.update({item.product_id: parents[links[item.product_id].product_id] for item in items})
+        by_id.update({item.product_id: parents[links[item.product_id][0]] for item in items})
         _write_attributes(list(pseudo.values()), by_id, context)
     return {erp_id: child.pk for erp_id, child in children.items()}
 
@@ -178,12 +184,18 @@ def _write_stock(values, product_ids, context, result):
         product_id = product_ids[erp_id]
         row = existing.get(product_id)
         if row is None:
-            row = StockRecord(partner=partner, product_id=product_id, partner_sku=erp_id[:128], date_updated=now)
-            for name, value in fields.items():
-                setattr(row, name, value)
-            if "price_currency" not in fields:
-                row.price_currency = context.default_currency()
-            new.append(row)
+            new.append(
+                {
+                    "partner_id": partner.pk,
+                    "product_id": product_id,
+                    "partner_sku": erp_id[:128],
+                    "price_currency": fields.get("price_currency") or context.default_currency(),
+                    "price": fields.get("price"),
+                    "num_in_stock": fields.get("num_in_stock"),
+                    "date_created": now,
+                    "date_updated": now,
+                }
+            )
             continue
         if any(getattr(row, name) != value for name, value in fields.items()):
             for name, value in fields.items():
@@ -192,7 +204,7 @@ def _write_stock(values, product_ids, context, result):
             changed.append(row)
         else:
             result.unchanged += 1
-    StockRecord.objects.bulk_create(new, batch_size=context.batch_size)
+    bulk.insert_rows(StockRecord, new)
     if changed:
         StockRecord.objects.bulk_update(
             changed, ["price", "price_currency", "num_in_stock", "date_updated"], batch_size=context.batch_size

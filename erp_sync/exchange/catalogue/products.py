@@ -7,9 +7,8 @@ not written at all, so importing the same file twice changes nothing.
 """
 
 import hashlib
-import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.core.files import File
 from django.db import DatabaseError, transaction
@@ -19,6 +18,7 @@ from oscar.core.loading import get_model
 from oscar.core.utils import slugify
 
 from erp_sync.exchange import storage
+from erp_sync.exchange.catalogue import bulk
 from oscar_loyalty.earning import margins
 
 Product = get_model("catalogue", "Product")
@@ -49,11 +49,23 @@ class BatchResult:
 
 
 def digest(item, context):
-    data = asdict(item)
-    data.pop("position", None)
-    data.pop("error", None)
-    raw = json.dumps([data, context.digest], ensure_ascii=False, sort_keys=True, default=str)
-    return hashlib.md5(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
+    """What was applied of a product, in 32 characters: the same product sent again is recognised."""
+    data = (
+        item.erp_id,
+        item.name,
+        item.article,
+        item.barcode,
+        item.description,
+        item.unit,
+        item.groups,
+        item.images,
+        sorted(item.properties.items()),
+        sorted(item.requisites.items()),
+        sorted(item.characteristics.items()),
+        item.deleted,
+        context.digest,
+    )
+    return hashlib.md5(repr(data).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def apply_in_batches(items, context, apply):
@@ -135,22 +147,22 @@ def apply_products(items, context):
         else:
             changed.append(item)
 
-    products = _write_products(fresh, changed, links, context, result)
+    products, created = _write_products(fresh, changed, links, context, result)
     written = fresh + changed
-    _write_links(written, links, products, hashes)
+    _write_links(written, links, products, hashes, run_id)
     to_hide = [products[item.erp_id].pk for item in written if item.deleted]
     if to_hide:
         Product.objects.filter(pk__in=to_hide).update(is_public=False)
         ErpProduct.objects.filter(product_id__in=to_hide).update(data_hash="")
         result.unavailable += len(to_hide)
     canonical = [item for item in written if not item.parent_id and not item.deleted]
-    _write_categories(canonical, products, categories)
-    _write_attributes([item for item in written if not item.deleted], products, context)
-    _write_margin_groups(canonical, products, context)
+    _write_categories(canonical, products, categories, created)
+    _write_attributes([item for item in written if not item.deleted], products, context, created)
+    _write_margin_groups(canonical, products, context, created)
     if context.images:
         for item in canonical:
             _write_images(item, products[item.erp_id], context)
-    applied = [item.erp_id for item in good if item.erp_id in hashes]
+    applied = [item.erp_id for item in good if item.erp_id in links]  # the new links were written as seen
     if applied:
         ErpProduct.objects.filter(erp_id__in=applied).update(catalogue_run=run_id)
     return result
@@ -164,6 +176,7 @@ def _write_products(fresh, changed, links, context, result):
     barcodes = {item.barcode[:64] for item in fresh + changed if item.barcode and context.match_barcode}
     holders = dict(Product.objects.filter(upc__in=barcodes).values_list("upc", "pk")) if barcodes else {}
     adopted = _adopt_by_barcode(fresh, holders, products) if holders else set()
+    created = set()
     fields = [
         "title",
         "slug",
@@ -187,7 +200,8 @@ def _write_products(fresh, changed, links, context, result):
                 updates.append(product)
             _fill(product, item, products, links, context, holders)
             product.date_updated = now
-        Product.objects.bulk_create(new, batch_size=context.batch_size)
+        bulk.insert(Product, new)
+        created.update(product.pk for product in new)
         if updates:
             Product.objects.bulk_update(updates, fields, batch_size=context.batch_size)
     parents = {products[item.erp_id].parent_id for item in fresh + changed if item.parent_id}
@@ -201,7 +215,7 @@ def _write_products(fresh, changed, links, context, result):
             StockRecord.objects.filter(product_id__in=converted).delete()
     result.created += sum(1 for item in fresh if item.erp_id not in adopted)
     result.updated += len(changed) + len(adopted)
-    return products
+    return products, created
 
 
 def _adopt_by_barcode(fresh, holders, products):
@@ -243,27 +257,37 @@ def _fill(product, item, products, links, context, holders):
         product.upc = barcode
 
 
-def _write_links(items, links, products, hashes):
+def _write_links(items, links, products, hashes, run_id):
     new, changed = [], []
     for item in items:
         link = links.get(item.erp_id)
         if link is None:
-            new.append(ErpProduct(erp_id=item.erp_id, product=products[item.erp_id], data_hash=hashes[item.erp_id]))
+            new.append(
+                {
+                    "erp_id": item.erp_id,
+                    "product_id": products[item.erp_id].pk,
+                    "data_hash": hashes[item.erp_id],
+                    "catalogue_run": run_id,
+                }
+            )
         else:
             link.data_hash = hashes[item.erp_id]
             changed.append(link)
-    ErpProduct.objects.bulk_create(new)
+    bulk.insert_rows(ErpProduct, new)
     if changed:
         ErpProduct.objects.bulk_update(changed, ["data_hash"])
 
 
-def _write_categories(items, products, categories):
+def _write_categories(items, products, categories, created):
     wanted = {products[item.erp_id].pk: {categories[group] for group in item.groups} for item in items if item.groups}
     if not wanted:
         return
     current = {}
-    for pk, product_id, category_id in ProductCategory.objects.filter(product_id__in=wanted).values_list(
-        "pk", "product_id", "category_id"
+    known = [pk for pk in wanted if pk not in created]  # a product created by this batch has no rows yet
+    for pk, product_id, category_id in (
+        ProductCategory.objects.filter(product_id__in=known).values_list("pk", "product_id", "category_id")
+        if known
+        else ()
     ):
         current.setdefault(product_id, {})[category_id] = pk
     stale = [
@@ -274,17 +298,18 @@ def _write_categories(items, products, categories):
     ]
     if stale:
         ProductCategory.objects.filter(pk__in=stale).delete()
-    ProductCategory.objects.bulk_create(
-        [
-            ProductCategory(product_id=product_id, category_id=category_id)
+    bulk.insert_rows(
+        ProductCategory,
+        (
+            {"product_id": product_id, "category_id": category_id}
             for product_id, category_ids in wanted.items()
             for category_id in category_ids
             if category_id not in current.get(product_id, {})
-        ]
+        ),
     )
 
 
-def _write_attributes(items, products, context):
+def _write_attributes(items, products, context, created=frozenset()):
     if not context.attributes_map:
         return
     values = {}  # (product id, attribute id) → text
@@ -303,21 +328,26 @@ def _write_attributes(items, products, context):
                 values[(product.pk, context.attribute(class_id, code).pk)] = text
     if not values:
         return
-    existing = {
-        (row.product_id, row.attribute_id): row
-        for row in ProductAttributeValue.objects.filter(
-            product_id__in={key[0] for key in values}, attribute_id__in={key[1] for key in values}
-        )
-    }
+    known = {key[0] for key in values} - created  # a product created by this batch has no values yet
+    existing = (
+        {
+            (row.product_id, row.attribute_id): row
+            for row in ProductAttributeValue.objects.filter(
+                product_id__in=known, attribute_id__in={key[1] for key in values}
+            )
+        }
+        if known
+        else {}
+    )
     new, changed = [], []
     for (product_id, attribute_id), text in values.items():
         row = existing.get((product_id, attribute_id))
         if row is None:
-            new.append(ProductAttributeValue(product_id=product_id, attribute_id=attribute_id, value_text=text))
+            new.append({"product_id": product_id, "attribute_id": attribute_id, "value_text": text})
         elif row.value_text != text:
             row.value_text = text
             changed.append(row)
-    ProductAttributeValue.objects.bulk_create(new)
+    bulk.insert_rows(ProductAttributeValue, new)
     if changed:
         ProductAttributeValue.objects.bulk_update(changed, ["value_text"])
 
@@ -329,7 +359,7 @@ def _margin_value(item, context):
     return value
 
 
-def _write_margin_groups(items, products, context):
+def _write_margin_groups(items, products, context, created=frozenset()):
     """Put each product in the margin group the accounting system names (a product without one keeps its own)."""
     wanted = {}
     for item in items:
@@ -338,16 +368,19 @@ def _write_margin_groups(items, products, context):
             wanted[products[item.erp_id].pk] = group.pk
     if not wanted:
         return
-    existing = {row.product_id: row for row in MarginGroupAssignment.objects.filter(product_id__in=wanted)}
+    known = set(wanted) - created
+    existing = (
+        {row.product_id: row for row in MarginGroupAssignment.objects.filter(product_id__in=known)} if known else {}
+    )
     new, changed = [], []
     for product_id, group_id in wanted.items():
         row = existing.get(product_id)
         if row is None:
-            new.append(MarginGroupAssignment(product_id=product_id, group_id=group_id))
+            new.append({"product_id": product_id, "group_id": group_id})
         elif row.group_id != group_id:
             row.group_id = group_id
             changed.append(row)
-    MarginGroupAssignment.objects.bulk_create(new)
+    bulk.insert_rows(MarginGroupAssignment, new)
     if changed:
         MarginGroupAssignment.objects.bulk_update(changed, ["group"])
     if new or changed:

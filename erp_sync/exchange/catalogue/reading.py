@@ -130,8 +130,20 @@ class Scan:
     full: bool | None = None
 
 
+_LOCAL_NAMES = {}
+
+
 def _local(tag):
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    """A tag's local name; a file holds a few dozen distinct tags, so each is split once."""
+    try:
+        return _LOCAL_NAMES[tag]
+    except KeyError:
+        if not isinstance(tag, str):  # a comment, a processing instruction, an entity
+            return ""
+        if len(_LOCAL_NAMES) > 10_000:  # a hostile file of made-up tags does not grow the cache
+            _LOCAL_NAMES.clear()
+        name = _LOCAL_NAMES[tag] = tag.rpartition("}")[2]
+        return name
 
 
 def _child(element, name):
@@ -147,12 +159,25 @@ def _children(element, name):
 
 def _text(element, name):
     child = _child(element, name) if element is not None else None
+    return _own_text(child)
+
+
+def _own_text(child):
     if child is None:
         return ""
-    for node in child.iter():
-        if isinstance(node, etree._Entity):
-            raise CommerceMLError(_("Files with entities are not accepted."))
+    if len(child):
+        for node in child.iter():
+            if isinstance(node, etree._Entity):
+                raise CommerceMLError(_("Files with entities are not accepted."))
     return (child.text or "").strip()
+
+
+def _index(element):
+    """{local name: first child of that name}, for reading an element's fields in one pass over its children."""
+    index = {}
+    for child in element:
+        index.setdefault(_local(child.tag), child)
+    return index
 
 
 def _parent_name(element, levels=1):
@@ -164,18 +189,21 @@ def _parent_name(element, levels=1):
     return _local(node.tag)
 
 
-_STARTS = {ROOT, "Каталог", "ПакетПредложений"}
-_ENDS = {
-    "Группы",
-    "Свойство",
-    "СвойствоНоменклатуры",
-    "ТипЦены",
-    "Склад",
-    "Товар",
-    "Предложение",
-    "СодержитТолькоИзменения",
-}
-_TAGS = sorted({f"{{*}}{name}" for name in _STARTS | _ENDS})
+_TAGS = sorted(
+    f"{{*}}{name}"
+    for name in (
+        "Каталог",
+        "ПакетПредложений",
+        "Группы",
+        "Свойство",
+        "СвойствоНоменклатуры",
+        "ТипЦены",
+        "Склад",
+        "Товар",
+        "Предложение",
+        "СодержитТолькоИзменения",
+    )
+)
 
 
 def iter_catalogue(path, *, start=0, scan=None):
@@ -192,37 +220,35 @@ def iter_catalogue(path, *, start=0, scan=None):
         yield from _iter(handle, start, scan)
 
 
+def _check_root(element):
+    tree = element.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise CommerceMLError(_("Files with a DTD (DOCTYPE) are not accepted."))
+    name = _local(tree.getroot().tag)
+    if name != ROOT:
+        raise CommerceMLError(_("The root element must be %(root)s, not %(tag)s.") % {"root": ROOT, "tag": name})
+
+
 def _iter(handle, start, scan):
-    context = etree.iterparse(handle, events=("start", "end"), tag=_TAGS, **_parser_options())
-    root_seen = False
+    # End events only, on the elements of interest: what lxml hands to Python is
+    # what is read, and no more (a start event per element would double it).
+    context = etree.iterparse(handle, events=("end",), tag=_TAGS, **_parser_options())
+    root_checked = False
     try:
-        for event, element in context:
+        for _event, element in context:
+            if not root_checked:
+                _check_root(element)
+                root_checked = True
             name = _local(element.tag)
-            if event == "start":
-                if not root_seen:
-                    root_seen = True
-                    docinfo = element.getroottree().docinfo
-                    if docinfo.doctype or docinfo.internalDTD is not None:
-                        raise CommerceMLError(_("Files with a DTD (DOCTYPE) are not accepted."))
-                    if name != ROOT:
-                        raise CommerceMLError(
-                            _("The root element must be %(root)s, not %(tag)s.") % {"root": ROOT, "tag": name}
-                        )
-                elif name in ("Каталог", "ПакетПредложений"):
-                    flag = element.get("СодержитТолькоИзменения")
-                    header = Header("catalogue" if name == "Каталог" else "offers")
-                    if flag is not None:
-                        header.full = not _flag(flag)
-                        scan.full = header.full
-                    yield header
-                continue
             handled = yield from _handle_end(element, name, start, scan)
             if handled:
                 _forget(element)
     except etree.XMLSyntaxError as error:
         raise CommerceMLError(_("The file is not well-formed XML: %(error)s") % {"error": error}) from error
-    if not root_seen:
-        raise CommerceMLError(_("The file is empty."))
+    if not root_checked:
+        if context.root is None:
+            raise CommerceMLError(_("The file is empty."))
+        _check_root(context.root)
 
 
 def _forget(element):
@@ -275,6 +301,13 @@ def _handle_end(element, name, start, scan):
     if name == "Склад" and parent == "Склады":
         yield Warehouse(_text(element, "Ид"), _text(element, "Наименование"))
         return True
+    if name in ("Каталог", "ПакетПредложений"):
+        header = Header("catalogue" if name == "Каталог" else "offers")
+        flag = element.get("СодержитТолькоИзменения")
+        if flag is not None:
+            header.full = scan.full = not _flag(flag)
+        yield header
+        return False
     if name == "СодержитТолькоИзменения" and parent in ("Каталог", "ПакетПредложений"):
         full = not _flag((element.text or "").strip())
         scan.full = full
@@ -301,12 +334,13 @@ def _reference_values(element):
     return values
 
 
-def _pairs(element, container, item, key="Наименование", value="Значение"):
+def _pairs(container, item, key="Наименование", value="Значение"):
     pairs = {}
-    for node in _children(_child(element, container), item):
-        name = _text(node, key)
+    for node in _children(container, item):
+        fields = _index(node)
+        name = _own_text(fields.get(key))
         if name:
-            pairs[name] = _text(node, value)
+            pairs[name] = _own_text(fields.get(value))
     return pairs
 
 
@@ -319,35 +353,31 @@ def _check_id(erp_id):
 
 def read_product(element, position):
     """One ``Товар`` as a ``Product``; a value the shop cannot take is recorded in ``error``."""
-    product = Product(position=position, erp_id=_text(element, "Ид"))
+    fields = _index(element)
+    product = Product(position=position, erp_id=_own_text(fields.get("Ид")))
     try:
         _check_id(product.erp_id)
-        product.name = _text(element, "Наименование")
-        product.article = _text(element, "Артикул")
-        product.barcode = _text(element, "Штрихкод")
-        product.description = _text(element, "Описание")
-        unit = _child(element, "БазоваяЕдиница")
+        product.name = _own_text(fields.get("Наименование"))
+        product.article = _own_text(fields.get("Артикул"))
+        product.barcode = _own_text(fields.get("Штрихкод"))
+        product.description = _own_text(fields.get("Описание"))
+        unit = fields.get("БазоваяЕдиница")
         if unit is not None:
             product.unit = (
                 (unit.get("НаименованиеПолное") or "").strip()
                 or (unit.text or "").strip()
                 or (unit.get("МеждународноеСокращение") or "").strip()
             )
-        product.groups = [
-            (node.text or "").strip()
-            for node in _children(_child(element, "Группы"), "Ид")
-            if (node.text or "").strip()
-        ]
-        product.images = [
-            (node.text or "").strip() for node in _children(element, "Картинка") if (node.text or "").strip()
-        ]
-        for node in _children(_child(element, "ЗначенияСвойств"), "ЗначенияСвойства"):
-            values = [(value.text or "").strip() for value in _children(node, "Значение")]
+        product.groups = [text for text in map(_own_text, _children(fields.get("Группы"), "Ид")) if text]
+        if "Картинка" in fields:
+            product.images = [text for text in map(_own_text, _children(element, "Картинка")) if text]
+        for node in _children(fields.get("ЗначенияСвойств"), "ЗначенияСвойства"):
+            values = [_own_text(value) for value in _children(node, "Значение")]
             product.properties[_text(node, "Ид")] = [value for value in values if value]
-        product.requisites = _pairs(element, "ЗначенияРеквизитов", "ЗначениеРеквизита")
-        product.characteristics = _pairs(element, "ХарактеристикиТовара", "ХарактеристикаТовара")
-        status = (element.get("Статус") or _text(element, "Статус")).lower()
-        product.deleted = status in DELETED_WORDS or parse_bool(_text(element, "ПометкаУдаления"))
+        product.requisites = _pairs(fields.get("ЗначенияРеквизитов"), "ЗначениеРеквизита")
+        product.characteristics = _pairs(fields.get("ХарактеристикиТовара"), "ХарактеристикаТовара")
+        status = (element.get("Статус") or _own_text(fields.get("Статус"))).lower()
+        product.deleted = status in DELETED_WORDS or parse_bool(_own_text(fields.get("ПометкаУдаления")))
         if not product.name and not product.parent_id and not product.deleted:
             raise DocumentError(_("It has no Наименование."))
     except DocumentError as error:
@@ -357,24 +387,27 @@ def read_product(element, position):
 
 def read_offer(element, position):
     """One ``Предложение`` as an ``Offer``; a price that is no number or a negative stock fails it whole."""
-    offer = Offer(position=position, erp_id=_text(element, "Ид"))
+    fields = _index(element)
+    offer = Offer(position=position, erp_id=_own_text(fields.get("Ид")))
     try:
         _check_id(offer.erp_id)
-        offer.name = _text(element, "Наименование")
-        offer.barcode = _text(element, "Штрихкод")
-        offer.characteristics = _pairs(element, "ХарактеристикиТовара", "ХарактеристикаТовара")
-        prices = _child(element, "Цены")
+        offer.name = _own_text(fields.get("Наименование"))
+        offer.barcode = _own_text(fields.get("Штрихкод"))
+        offer.characteristics = _pairs(fields.get("ХарактеристикиТовара"), "ХарактеристикаТовара")
+        prices = fields.get("Цены")
         if prices is not None:
             offer.prices = []
             for node in _children(prices, "Цена"):
-                amount = parse_decimal(_text(node, "ЦенаЗаЕдиницу"), "ЦенаЗаЕдиницу")
+                price = _index(node)
+                amount = parse_decimal(_own_text(price.get("ЦенаЗаЕдиницу")), "ЦенаЗаЕдиницу")
                 if amount is None:
                     continue
                 if amount < 0:
                     raise DocumentError(_("ЦенаЗаЕдиницу is negative: %(value)s.") % {"value": amount})
-                offer.prices.append(Price(_text(node, "ИдТипаЦены"), amount, _text(node, "Валюта")))
-        offer.quantity = _quantity(_text(element, "Количество"))
-        _read_stocks(element, offer)
+                offer.prices.append(Price(_own_text(price.get("ИдТипаЦены")), amount, _own_text(price.get("Валюта"))))
+        offer.quantity = _quantity(_own_text(fields.get("Количество")))
+        if "Склад" in fields or "Остатки" in fields:
+            _read_stocks(element, offer)
     except DocumentError as error:
         offer.error = str(error)
     return offer

@@ -68,6 +68,11 @@ def start(name, path, *, file=None):
         )
 
 
+#: A step commits what it applied at least this often (seconds): few commits, and locks held briefly.
+COMMIT_SECONDS = 5
+_COUNTERS = ("errors", "created", "updated", "unchanged", "unavailable", "failed", "items_done", "seconds")
+
+
 def step(run, path, *, directory=None, budget=float("inf"), progress=None):
     """Apply batches from where the run stopped until ``budget`` seconds pass; returns whether the run finished.
 
@@ -78,23 +83,14 @@ def step(run, path, *, directory=None, budget=float("inf"), progress=None):
     started = time.monotonic()
     context = ImportContext(run, directory=directory)
     items = reading.iter_catalogue(path, start=run.items_done)
-    batch = []
+    batches = _batches(items, context)
     try:
-        for item in items:
-            if isinstance(item, (reading.Product, reading.Offer)):
-                if batch and type(item) is not type(batch[0]):
-                    _flush(run, batch, context, progress)
-                    batch = []
-                batch.append(item)
-                if len(batch) >= context.batch_size:
-                    _flush(run, batch, context, progress)
-                    batch = []
-                    if time.monotonic() - started > budget and run.items_done < run.items_total:
-                        return False
-            else:
-                context.take(item)
-        if batch:
-            _flush(run, batch, context, progress)
+        while True:
+            exhausted, out_of_time = _apply_some(run, batches, context, progress, started, budget)
+            if exhausted:
+                break
+            if out_of_time:
+                return False
     except Overtaken:
         return False
     except CatalogueRefused as error:
@@ -104,32 +100,73 @@ def step(run, path, *, directory=None, budget=float("inf"), progress=None):
         run.status, run.error = CatalogueImport.FAILED, str(error)
         raise
     finally:
+        batches.close()
         items.close()
     return finish(run, context)
 
 
-def _flush(run, batch, context, progress):
-    began = time.monotonic()
-    apply = apply_products if isinstance(batch[0], reading.Product) else apply_offers
+def _batches(items, context):
+    """Consecutive products (or offers) in lists of at most the batch size; the classifier goes to ``context``."""
+    batch = []
+    for item in items:
+        if isinstance(item, (reading.Product, reading.Offer)):
+            if batch and type(item) is not type(batch[0]):
+                yield batch
+                batch = []
+            batch.append(item)
+            if len(batch) >= context.batch_size:
+                yield batch
+                batch = []
+        else:
+            context.take(item)
+    if batch:
+        yield batch
+
+
+def _apply_some(run, batches, context, progress, started, budget):
+    """Apply batches in one transaction, with the run's row locked and its position saved alongside.
+
+    Returns (no batch left, the step's time is up); commits after ``COMMIT_SECONDS``.
+    """
+    chunk_started = time.monotonic()
+    exhausted = out_of_time = False
     with transaction.atomic():
         locked = CatalogueImport.objects.select_for_update().get(pk=run.pk)
-        if locked.items_done != batch[0].position or locked.status != CatalogueImport.IMPORTING:
+        if locked.status == CatalogueImport.FINISHED:
+            return True, False
+        if locked.items_done != run.items_done or locked.status != CatalogueImport.IMPORTING:
             raise Overtaken()
-        result = apply_in_batches(batch, context, apply)
-        kept = max(0, exchange_settings.CATALOGUE_ERRORS_KEPT - len(locked.errors))
-        locked.errors = locked.errors + [{"id": erp_id, "error": error} for erp_id, error in result.failed[:kept]]
-        locked.created += result.created
-        locked.updated += result.updated
-        locked.unchanged += result.unchanged
-        locked.unavailable += result.unavailable
-        locked.failed += len(result.failed)
-        locked.items_done = batch[-1].position + 1
-        locked.seconds += time.monotonic() - began
+        while True:
+            batch = next(batches, None)
+            if batch is None:
+                exhausted = True
+                break
+            began = time.monotonic()
+            apply = apply_products if isinstance(batch[0], reading.Product) else apply_offers
+            result = apply_in_batches(batch, context, apply)
+            kept = max(0, exchange_settings.CATALOGUE_ERRORS_KEPT - len(locked.errors))
+            locked.errors = locked.errors + [{"id": erp_id, "error": error} for erp_id, error in result.failed[:kept]]
+            locked.created += result.created
+            locked.updated += result.updated
+            locked.unchanged += result.unchanged
+            locked.unavailable += result.unavailable
+            locked.failed += len(result.failed)
+            locked.items_done = batch[-1].position + 1
+            now = time.monotonic()
+            locked.seconds += now - began
+            if progress is not None:
+                for name in _COUNTERS:
+                    setattr(run, name, getattr(locked, name))
+                progress(run)
+            if now - started > budget and locked.items_done < locked.items_total:
+                out_of_time = True
+                break
+            if now - chunk_started > COMMIT_SECONDS:
+                break
         locked.save()
-    for name in ("errors", "created", "updated", "unchanged", "unavailable", "failed", "items_done", "seconds"):
+    for name in _COUNTERS:
         setattr(run, name, getattr(locked, name))
-    if progress is not None:
-        progress(run)
+    return exhausted, out_of_time
 
 
 def finish(run, context):
