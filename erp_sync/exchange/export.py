@@ -24,6 +24,7 @@ Line = get_model("order", "Line")
 OrderStatusChange = get_model("order", "OrderStatusChange")
 Source = get_model("payment", "Source")
 ProductAttributeValue = get_model("catalogue", "ProductAttributeValue")
+ErpProduct = get_model("erp_sync", "ErpProduct")
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 Lot = get_model("oscar_loyalty", "Lot")
 Account = get_model("oscar_loyalty", "Account")
@@ -142,12 +143,15 @@ def _batch_context(orders):
 
     erp_ids = {}
     code = exchange_settings.EXCHANGE_PRODUCT_ID_ATTRIBUTE
+    if product_ids:
+        # Products the catalogue exchange brought carry their Ид; the attribute covers those entered by hand.
+        erp_ids.update(ErpProduct.objects.filter(product_id__in=product_ids).values_list("product_id", "erp_id"))
     if code and product_ids:
         for product_id, value in ProductAttributeValue.objects.filter(
             product_id__in=product_ids, attribute__code=code
         ).values_list("product_id", "value_text"):
             if value:
-                erp_ids[product_id] = value
+                erp_ids.setdefault(product_id, value)
 
     paid = defaultdict(lambda: Decimal("0.00"))
     for order_id, amount in (

@@ -237,7 +237,7 @@ def save_price_types(price_types):
 
 
 def sync_groups(groups):
-    """The classifier's groups become categories (a tree), created or renamed or moved; returns how many changed.
+    """The classifier's groups become categories (a tree), created, adopted, renamed or moved; returns how many changed.
 
     Few rows (a classifier has hundreds of groups, not millions), written
     one by one through treebeard, which keeps the tree's paths right.
@@ -252,7 +252,11 @@ def sync_groups(groups):
         link = links.get(group.erp_id)
         name = group.name[:255]
         if link is None:
-            category = parent.add_child(name=name) if parent is not None else Category.add_root(name=name)
+            # A category of the same name at the same place, entered by hand, is adopted rather than doubled.
+            siblings = parent.get_children() if parent is not None else Category.get_root_nodes()
+            category = siblings.filter(name=name, erp_link__isnull=True).first()
+            if category is None:
+                category = parent.add_child(name=name) if parent is not None else Category.add_root(name=name)
             link = ErpCategory.objects.create(erp_id=group.erp_id[:150], category=category)
             link.category = category
             links[group.erp_id] = link

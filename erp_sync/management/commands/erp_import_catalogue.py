@@ -16,6 +16,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from erp_sync.exchange import commerceml, storage
 from erp_sync.exchange.catalogue import runs
@@ -66,7 +67,10 @@ class Command(BaseCommand):
             for directory in temporary:
                 shutil.rmtree(directory, ignore_errors=True)
         if failures:
-            raise CommandError(_("%(count)s file(s) could not be imported.") % {"count": failures})
+            raise CommandError(
+                ngettext("%(count)s file could not be imported.", "%(count)s files could not be imported.", failures)
+                % {"count": failures}
+            )
 
     def expand(self, path, temporary):
         if os.path.isdir(path):
