@@ -255,3 +255,14 @@ def test_queries_grow_with_batches_not_products(tmp_path, settings):
 
     queries(2)  # the groups, classes and attributes exist from here on
     assert queries(5) == queries(20)  # within what one statement of the database holds
+
+
+def test_a_product_1c_marks_deleted_is_made_unavailable_not_deleted(tmp_path):
+    load(tmp_path, "import.xml", import_xml(GROUPS, items()))
+    deleted = [Item(HELMET, "Шлем Vektor Road MIPS", HELMETS, extra="<Статус>Удален</Статус>")]
+
+    run = load(tmp_path, "import.xml", import_xml(GROUPS, deleted, full=False))
+
+    assert run.unavailable == 1
+    assert not product(HELMET).is_public
+    assert product(ROAD_BIKE).is_public
