@@ -5,8 +5,11 @@
 runs checkauth → init → query (saves the orders) → success, then answers
 every exported order with a document that posts it (and, with ``--paid`` /
 ``--shipped``, pays / ships it), uploads that in chunks of the shop's
-``file_limit`` and calls ``import`` until the shop says ``success``. Only the
-standard library and lxml: it runs without Django.
+``file_limit`` and calls ``import`` until the shop says ``success``. With
+``--catalog DIR`` it sends a catalogue instead (type=catalog): the directory's
+import*.xml, offers*.xml, prices*.xml, rests*.xml and import_files/, zipped when
+the shop allows, then ``import`` of each until ``success``. Only the standard
+library and lxml: it runs without Django.
 """
 
 import argparse
@@ -140,6 +143,55 @@ class ExchangeClient:
         self.upload(filename, data, chunk_size=chunk_size)
         return self.import_file(filename)
 
+    def send_catalogue(self, files, *, zipped=None, chunk_size=None):
+        """Send a catalogue as 1C does (``exchange_type="catalog"``): every file, then ``import`` of each XML in order.
+
+        ``files`` is a list of (name, bytes), pictures under ``import_files/``
+        included. With zip=yes they go in one archive. Returns {XML name: replies}.
+        """
+        zipped = self.zip if zipped is None else zipped
+        if zipped:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, data in files:
+                    archive.writestr(name, data)
+            self.upload("import_files.zip", buffer.getvalue(), chunk_size=chunk_size)
+        else:
+            for name, data in files:
+                self.upload(name, data, chunk_size=chunk_size)
+        return {name: self.import_file(name) for name in catalogue_order(name for name, _data in files)}
+
+
+# --- The catalogue ----------------------------------------------------------------
+
+CATALOGUE_ORDER = ("import", "offers", "prices", "rests")
+
+
+def catalogue_order(names):
+    """The catalogue XML files among ``names``, in the order 1C imports them: products before offers."""
+
+    def rank(name):
+        base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+        return next((index for index, prefix in enumerate(CATALOGUE_ORDER) if base.startswith(prefix)), None)
+
+    wanted = [name for name in names if name.lower().endswith(".xml") and rank(name) is not None]
+    return sorted(wanted, key=lambda name: (rank(name), name.lower()))
+
+
+def catalogue_files(directory):
+    """(name, bytes) for the catalogue files of ``directory`` and the pictures of its ``import_files/``."""
+    import os
+
+    files = []
+    for root, _dirs, names in os.walk(directory):
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            relative = os.path.relpath(path, directory).replace(os.sep, "/")
+            if relative.startswith("import_files/") or relative in catalogue_order([relative]):
+                with open(path, "rb") as handle:
+                    files.append((relative, handle.read()))
+    return files
+
 
 # --- Documents the accounting system sends back -----------------------------------
 
@@ -247,7 +299,14 @@ def main(argv=None):
     parser.add_argument("--send", metavar="FILE", action="append", default=[], help="also send this document file")
     parser.add_argument("--encoding", default="windows-1251", choices=["windows-1251", "utf-8"])
     parser.add_argument("--version", default="2.08", help="protocol version sent at init ('' for the old protocol)")
+    parser.add_argument(
+        "--catalog",
+        metavar="DIR",
+        help="send the catalogue files of DIR (type=catalog: import*.xml, offers*.xml, ..., import_files/) instead",
+    )
     args = parser.parse_args(argv)
+    if args.catalog:
+        return send_catalogue(args)
 
     client = ExchangeClient(args.url, args.user, args.password, version=args.version)
     try:
@@ -288,6 +347,26 @@ def main(argv=None):
             replies = client.send(name, data)
             for reply in replies:
                 print(f"import {name}: {reply.status} {' '.join(reply.lines)}")
+    except (ExchangeError, OSError) as error:
+        print(f"failure: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def send_catalogue(args):
+    """``--catalog DIR``: checkauth, init, the files (zipped when the shop allows), import until success."""
+    client = ExchangeClient(args.url, args.user, args.password, version=args.version, exchange_type="catalog")
+    try:
+        client.checkauth()
+        client.init()
+        print(f"init: zip={'yes' if client.zip else 'no'} file_limit={client.file_limit}")
+        files = catalogue_files(args.catalog)
+        if not catalogue_order(name for name, _data in files):
+            raise ExchangeError(f"no catalogue files in {args.catalog}")
+        for name, replies in client.send_catalogue(files).items():
+            print(f"import {name}: {len(replies) - 1} progress step(s), then {replies[-1].status}")
+            for line in replies[-1].lines:
+                print(f"  {line}")
     except (ExchangeError, OSError) as error:
         print(f"failure: {error}", file=sys.stderr)
         return 1

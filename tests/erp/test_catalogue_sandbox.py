@@ -2,7 +2,6 @@
 and the margin groups it carries change the "+N bonuses" on product pages."""
 
 import io
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from django.core.management import call_command
 from oscar.core.loading import get_model
 from oscar.test.factories import create_product
 
-from erp_sync.client import ExchangeClient
+from erp_sync.client import main as one_c_client
 from sandbox.demo import data
 from tests.display.conftest import customer_at
 from tests.display.html import shown_bonuses
@@ -47,19 +46,14 @@ def test_the_demo_catalogue_loads_from_the_sandbox_files_by_the_command():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_demo_catalogue_loads_from_the_sandbox_files_by_the_endpoint(exchange_url, exchange_user):
-    client = ExchangeClient(exchange_url, exchange_user.username, EXCHANGE_PASSWORD, exchange_type="catalog")
-    client.checkauth()
-    client.init()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in ("import.xml", "offers.xml"):
-            archive.write(FILES / name, name)
-    client.upload("import_files.zip", buffer.getvalue())
+def test_the_demo_catalogue_loads_from_the_sandbox_files_by_the_endpoint(exchange_url, exchange_user, capsys):
+    argv = ["--url", exchange_url, "--user", exchange_user.username, "--password", EXCHANGE_PASSWORD]
 
-    assert client.import_file("import.xml")[-1].status == "success"
-    assert client.import_file("offers.xml")[-1].status == "success"
+    assert one_c_client([*argv, "--catalog", str(FILES)]) == 0  # as the README tells to try it
 
+    out = capsys.readouterr().out
+    assert "import import.xml: 0 progress step(s), then success" in out
+    assert "import offers.xml: 0 progress step(s), then success" in out
     assert_demo_catalogue()
 
 
