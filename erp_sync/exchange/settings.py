@@ -94,9 +94,9 @@ DEFAULTS = {
     # an offers file is refused until this is set.
     "CATALOGUE_PARTNER": None,
     # The price type (its Ид or its name, as 1C declares it in ТипыЦен) whose price
-    # becomes the stock record's price. None, or a type no file has declared: the
-    # first price of each offer.
-    "CATALOGUE_PRICE_TYPE": "Розничная",
+    # becomes the stock record's price. None: the first price type declared, else
+    # the first price of each offer.
+    "CATALOGUE_PRICE_TYPE": None,
     # The VAT rate in percent added to prices of a price type that says the tax is
     # not included (Налог/УчтеноВСумме=false). None: prices are stored as sent.
     "CATALOGUE_TAX_RATE": None,

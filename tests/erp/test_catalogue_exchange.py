@@ -52,6 +52,7 @@ def catalog(exchange_url, exchange_user, settings):
     settings.ERP_SYNC_EXCHANGE_FILE_LIMIT = 1500
     settings.ERP_SYNC_EXCHANGE_STEP_SECONDS = 0  # one batch per step: progress, progress, ..., success
     settings.ERP_SYNC_CATALOGUE_BATCH_SIZE = 2
+    settings.ERP_SYNC_CATALOGUE_PRICE_TYPE = "Розничная"  # 1C:Trade Management declares the wholesale type first
     client = ExchangeClient(exchange_url, exchange_user.username, EXCHANGE_PASSWORD, exchange_type="catalog")
     client.checkauth()
     client.init()

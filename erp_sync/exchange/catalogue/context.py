@@ -210,13 +210,14 @@ class ImportContext:
         return known
 
     def chosen_price_type(self):
-        """The configured price type's Ид (None: each offer's first price)."""
+        """The configured price type's Ид; unset, the first this file declares (None: each offer's first price)."""
         wanted = exchange_settings.CATALOGUE_PRICE_TYPE
-        if wanted:
-            for price_type in self.known_price_types().values():
-                if wanted in (price_type.erp_id, price_type.name):
-                    return price_type.erp_id
-        return None
+        if not wanted:
+            return next(iter(self.price_types), None)
+        for price_type in self.known_price_types().values():
+            if wanted in (price_type.erp_id, price_type.name):
+                return price_type.erp_id
+        return wanted  # an Ид no file has declared yet
 
     def default_currency(self):
         return getattr(settings, "OSCAR_DEFAULT_CURRENCY", "RUB")
