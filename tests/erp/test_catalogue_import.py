@@ -266,3 +266,19 @@ def test_a_product_1c_marks_deleted_is_made_unavailable_not_deleted(tmp_path):
     assert run.unavailable == 1
     assert not product(HELMET).is_public
     assert product(ROAD_BIKE).is_public
+
+
+def test_margin_groups_can_follow_the_classifier_and_characteristics_become_attributes(tmp_path, settings):
+    settings.ERP_SYNC_CATALOGUE_MARGIN_GROUP_SOURCE = None
+    settings.ERP_SYNC_CATALOGUE_MARGIN_GROUP_FROM_CLASSIFIER = True
+    settings.ERP_SYNC_CATALOGUE_ATTRIBUTES = {"Цвет": "colour", "Производитель": "brand"}
+    load(tmp_path, "import.xml", import_xml(GROUPS, items()))
+
+    load(tmp_path, "offers.xml", offers_xml(offers()))
+
+    helmets = MarginGroupAssignment.objects.get(product=product(HELMET)).group
+    assert (helmets.name, helmets.coefficient) == ("Шлемы", Decimal("1.000"))
+    assert MarginGroupAssignment.objects.get(product=product(ROAD_BIKE)).group.name == "Шоссейные"
+    values = ProductAttributeValue.objects.filter(product=product(f"{JERSEY}#c-red-m"))
+    assert {value.attribute.code: value.value_text for value in values} == {"colour": "красный"}
+    assert ProductAttributeValue.objects.get(product=product(ROAD_BIKE), attribute__code="brand").value_text == "Volna"
