@@ -7,12 +7,13 @@ MANAGE := $(BIN)/python sandbox/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help venv demo demo-data serve test test-oldest test-bare-shop test-postgres lint benchmarks messages dist docs clean
+.PHONY: help venv demo demo-data serve test test-oldest test-wagtail-lts test-bare-shop test-postgres lint benchmarks messages dist docs clean
 
 help:
 	@echo "make demo   - install, migrate, load demo data and serve the demo shop on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make test-oldest - the same on the oldest supported Django and django-oscar, in .venv-oldest"
+	@echo "make test-wagtail-lts - the program pages' tests on Wagtail 7.4 LTS, in .venv-wagtail-lts"
 	@echo "make test-bare-shop - the built wheel in a bare Oscar shop made from the README's checklist (PostgreSQL, Redis)"
 	@echo "make lint   - ruff"
 	@echo "make messages - regenerate and compile the ru/en translation catalogs"
@@ -45,7 +46,7 @@ test: venv
 	$(BIN)/python -m tests.services $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The oldest supported combination, Django 4.2 LTS with django-oscar 4.0 (requirements/oldest.txt), in its
-# own virtualenv. It has no Wagtail pages (Wagtail 8 needs Django 5.2): tests.settings_no_pages. By default
+# own virtualenv. It has no Wagtail pages (Wagtail 7.4 LTS and 8 need Django 5.2): tests.settings_no_pages. By default
 # it runs what the versions touch most (OLDEST_TESTS): the ledger, earning, checkout, the 1C exchange,
 # concurrency, the worker and the migrations.
 OLDEST_VENV := .venv-oldest
@@ -62,6 +63,20 @@ test-oldest: $(OLDEST_VENV)/.installed-stamp
 	DJANGO_SETTINGS_MODULE=tests.settings_no_pages TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_oscar_loyalty_oldest} \
 		$(OLDEST_VENV)/bin/python -m tests.services $(OLDEST_VENV)/bin/python -m pytest \
 		--ignore=tests/pages --ignore=tests/browser $(OLDEST_TESTS) $(PYTEST_ARGS)
+
+# The pages extra's oldest Wagtail, the current LTS (7.4), on the newest Django and django-oscar: the pages'
+# tests and the migrations, in their own virtualenv.
+LTS_VENV := .venv-wagtail-lts
+
+$(LTS_VENV)/.installed-stamp: setup.cfg pyproject.toml requirements/wagtail-lts.txt
+	$(PYTHON) -m venv $(LTS_VENV)
+	$(LTS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LTS_VENV)/bin/python -m pip install --quiet -r requirements/wagtail-lts.txt -e ".[test]"
+	touch $@
+
+test-wagtail-lts: $(LTS_VENV)/.installed-stamp
+	TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_oscar_loyalty_wagtail_lts} \
+		$(LTS_VENV)/bin/python -m tests.services $(LTS_VENV)/bin/python -m pytest tests/pages tests/test_migrations.py $(PYTEST_ARGS)
 
 # The README's install checklist, proven: the built wheel goes into a fresh virtualenv beside the bare Oscar
 # shop in tests/bare_shop/ (the checklist's blocks, word for word), with the core extras and then with every

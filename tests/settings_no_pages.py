@@ -1,7 +1,7 @@
 """The test settings without the Wagtail pages, for the combinations Wagtail does not support.
 
 The oldest supported combination (Django 4.2 LTS, django-oscar 4.0) has no Wagtail:
-the pages' migrations need Wagtail 8, which needs Django 5.2. Everything else is
+the pages need Wagtail 7.4 LTS or 8, which need Django 5.2. Everything else is
 ``tests.settings`` as it is.
 """
 

@@ -7,20 +7,23 @@ import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
 
+# Wagtail 8 makes the page model swappable (WAGTAIL_PAGE_MODEL); Wagtail 7.4 LTS has only wagtailcore.Page.
+PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.page")
+
 
 class Migration(migrations.Migration):
 
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),
     ]
 
     operations = [
         migrations.CreateModel(
             name='ProgramLandingPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='Introduction')),
                 ('body', wagtail.fields.StreamField([('text', 0), ('steps', 7), ('tier_table', 8), ('calculator', 8), ('faq', 13), ('call_to_action', 16)], blank=True, block_lookup={0: ('wagtail.blocks.RichTextBlock', (), {'features': ['h2', 'h3', 'bold', 'italic', 'link', 'ol', 'ul', 'hr'], 'label': 'Text', 'template': 'wagtail_pages/blocks/text.html'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'Heading', 'max_length': 255, 'required': False}), 2: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link'], 'label': 'Introduction', 'required': False}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'Title', 'max_length': 255}), 4: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link'], 'label': 'Text', 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('title', 3), ('text', 4)]], {}), 6: ('wagtail.blocks.ListBlock', (5,), {'label': 'Steps', 'min_num': 1}), 7: ('wagtail.blocks.StructBlock', [[('heading', 1), ('intro', 2), ('steps', 6)]], {}), 8: ('wagtail.blocks.StructBlock', [[('heading', 1), ('intro', 2)]], {}), 9: ('wagtail.blocks.CharBlock', (), {'label': 'Question', 'max_length': 255}), 10: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'ol', 'ul'], 'label': 'Answer'}), 11: ('wagtail.blocks.StructBlock', [[('question', 9), ('answer', 10)]], {}), 12: ('wagtail.blocks.ListBlock', (11,), {'label': 'Questions', 'min_num': 1}), 13: ('wagtail.blocks.StructBlock', [[('heading', 1), ('intro', 2), ('questions', 12)]], {}), 14: ('wagtail.blocks.CharBlock', (), {'help_text': 'Default: “Join the program”.', 'label': 'Button for visitors', 'max_length': 64, 'required': False}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Default: “My bonuses”.', 'label': 'Button for signed-in customers', 'max_length': 64, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('heading', 1), ('intro', 2), ('signup_label', 14), ('member_label', 15)]], {})}, verbose_name='Content')),
             ],
@@ -33,7 +36,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='ProgramRulesPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='Introduction')),
                 ('body', wagtail.fields.StreamField([('text', 0), ('steps', 7), ('tier_table', 8), ('calculator', 8), ('faq', 13), ('call_to_action', 16)], blank=True, block_lookup={0: ('wagtail.blocks.RichTextBlock', (), {'features': ['h2', 'h3', 'bold', 'italic', 'link', 'ol', 'ul', 'hr'], 'label': 'Text', 'template': 'wagtail_pages/blocks/text.html'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'Heading', 'max_length': 255, 'required': False}), 2: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link'], 'label': 'Introduction', 'required': False}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'Title', 'max_length': 255}), 4: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link'], 'label': 'Text', 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('title', 3), ('text', 4)]], {}), 6: ('wagtail.blocks.ListBlock', (5,), {'label': 'Steps', 'min_num': 1}), 7: ('wagtail.blocks.StructBlock', [[('heading', 1), ('intro', 2), ('steps', 6)]], {}), 8: ('wagtail.blocks.StructBlock', [[('heading', 1), ('intro', 2)]], {}), 9: ('wagtail.blocks.CharBlock', (), {'label': 'Question', 'max_length': 255}), 10: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'ol', 'ul'], 'label': 'Answer'}), 11: ('wagtail.blocks.StructBlock', [[('question', 9), ('answer', 10)]], {}), 12: ('wagtail.blocks.ListBlock', (11,), {'label': 'Questions', 'min_num': 1}), 13: ('wagtail.blocks.StructBlock', [[('heading', 1), ('intro', 2), ('questions', 12)]], {}), 14: ('wagtail.blocks.CharBlock', (), {'help_text': 'Default: “Join the program”.', 'label': 'Button for visitors', 'max_length': 64, 'required': False}), 15: ('wagtail.blocks.CharBlock', (), {'help_text': 'Default: “My bonuses”.', 'label': 'Button for signed-in customers', 'max_length': 64, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('heading', 1), ('intro', 2), ('signup_label', 14), ('member_label', 15)]], {})}, verbose_name='Content')),
             ],
