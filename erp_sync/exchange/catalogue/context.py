@@ -63,6 +63,9 @@ class ImportContext:
         self.class_requisite = exchange_settings.CATALOGUE_PRODUCT_CLASS_REQUISITE
         self.match_barcode = exchange_settings.CATALOGUE_MATCH_BARCODE
         self.images = exchange_settings.CATALOGUE_IMAGES and directory is not None
+        self.tax_rate = exchange_settings.CATALOGUE_TAX_RATE
+        self.counted_warehouses = exchange_settings.CATALOGUE_WAREHOUSES
+        self._known_price_types = None
         # What a product's digest depends on besides its own data: a changed mapping re-applies everything.
         self.digest = json.dumps(
             [
@@ -201,12 +204,15 @@ class ImportContext:
         return self._partner
 
     def known_price_types(self):
-        """This file's price types, and those earlier files declared."""
+        """This file's price types, and those earlier files declared (read once per step)."""
+        if self._known_price_types is not None and set(self.price_types) <= set(self._known_price_types):
+            return self._known_price_types
         known = {
             row.erp_id: reading.PriceType(row.erp_id, row.name, row.currency, row.tax_included)
             for row in ErpPriceType.objects.all()
         }
         known.update(self.price_types)
+        self._known_price_types = known
         return known
 
     def chosen_price_type(self):

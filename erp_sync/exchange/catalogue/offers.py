@@ -18,7 +18,6 @@ from oscar.core.utils import slugify
 from erp_sync.exchange.catalogue import bulk, reading
 from erp_sync.exchange.catalogue.context import currency_code
 from erp_sync.exchange.catalogue.products import BatchResult, _write_attributes
-from erp_sync.exchange.settings import exchange_settings
 
 Product = get_model("catalogue", "Product")
 StockRecord = get_model("partner", "StockRecord")
@@ -91,7 +90,7 @@ def _stock_values(item, chosen, price_types, context):
         if price is not None:
             price_type = price_types.get(price.price_type_id)
             amount = price.amount
-            rate = exchange_settings.CATALOGUE_TAX_RATE
+            rate = context.tax_rate
             if rate is not None and price_type is not None and price_type.tax_included is False:
                 amount = amount * (1 + Decimal(str(rate)) / 100)
             amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -107,7 +106,7 @@ def _stock_values(item, chosen, price_types, context):
             )
     quantity = None
     if item.stocks:
-        counted = exchange_settings.CATALOGUE_WAREHOUSES
+        counted = context.counted_warehouses
         quantity = sum(
             (
                 amount

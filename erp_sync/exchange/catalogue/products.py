@@ -116,7 +116,7 @@ def apply_products(items, context):
     links = {link.erp_id: link for link in ErpProduct.objects.filter(erp_id__in=wanted)}
     categories = context.categories()
 
-    hashes, fresh, changed = {}, [], []
+    hashes, fresh, changed, fresh_ids = {}, [], [], set()
     for item in good:
         link = links.get(item.erp_id)
         if link is not None and link.catalogue_run == run_id:
@@ -131,7 +131,7 @@ def apply_products(items, context):
                 )
             )
             continue
-        if item.parent_id and item.parent_id not in links and item.parent_id not in {i.erp_id for i in fresh}:
+        if item.parent_id and item.parent_id not in links and item.parent_id not in fresh_ids:
             result.failed.append(
                 (
                     item.erp_id,
@@ -144,6 +144,7 @@ def apply_products(items, context):
             result.unchanged += 1
         elif link is None:
             fresh.append(item)
+            fresh_ids.add(item.erp_id)
         else:
             changed.append(item)
 
@@ -239,16 +240,16 @@ def _fill(product, item, products, links, context, holders):
         parent = products.get(item.parent_id)
         product.parent_id = parent.pk if parent is not None else links[item.parent_id].product_id
         product.structure = Product.CHILD
-        product.product_class = None
+        product.product_class_id = None
         product.title = item.name[:255]
     else:
-        product.parent = None
+        product.parent_id = None
         if product.structure != Product.PARENT:
             product.structure = Product.STANDALONE
         product.title = item.name[:255] or product.title
         class_name = item.requisites.get(context.class_requisite, "") if context.class_requisite else ""
         if class_name or product.product_class_id is None:
-            product.product_class = context.product_class(class_name)
+            product.product_class_id = context.product_class(class_name).pk
     product.description = item.description
     product.slug = slugify(product.title or item.erp_id)[:255] or "product"
     product.is_public = not item.deleted
