@@ -96,6 +96,7 @@ benchmarks: venv
 	$(BIN)/python -m benchmarks.listing_overhead
 	$(BIN)/python -m benchmarks.checkout_overhead
 	$(BIN)/python -m benchmarks.orders_export
+	$(BIN)/python -m benchmarks.catalogue_import
 
 # Each app keeps its own catalogs (<app>/locale); the .mo files are committed
 # so that installs need no gettext.

@@ -298,6 +298,9 @@ def main(argv=None):
             "ratio": rounded(ratio, 2),
             "peak_rss_mb": full["peak_rss_mb"],
             "peak_rss_mb_10x": large["peak_rss_mb"] if large else None,
+            # The stricter anchor: the same files with only products and offers handed to Python.
+            "parse_of_interest_seconds": filtered["seconds"],
+            "ratio_of_interest": rounded(full["seconds"] / filtered["seconds"] if filtered["seconds"] else None, 2),
         }
     )
 
