@@ -32,15 +32,7 @@ def apply_offers(items, context):
     """Create or update the stock records of one batch of offers; returns a ``BatchResult``."""
     result = BatchResult()
     run_id = context.run.pk
-    good, seen_ids = [], set()
-    for item in items:
-        if item.error:
-            result.failed.append((item.erp_id, item.error))
-        elif item.erp_id in seen_ids:
-            result.failed.append((item.erp_id, _("The same Ид appears twice in this file.")))
-        else:
-            seen_ids.add(item.erp_id)
-            good.append(item)
+    good = result.keep_applicable(items)
     wanted = {item.erp_id for item in good} | {item.product_id for item in good}
     # {Ид: (product id, the run that last listed it)}: tuples, no model instance per offer.
     links = {

@@ -47,6 +47,19 @@ class BatchResult:
         self.unavailable += other.unavailable
         self.failed.extend(other.failed)
 
+    def keep_applicable(self, items):
+        """The items of a batch that can be applied; the others are recorded as failed, with the reason."""
+        good, seen_ids = [], set()
+        for item in items:
+            if item.error:
+                self.failed.append((item.erp_id, item.error))
+            elif item.erp_id in seen_ids:
+                self.failed.append((item.erp_id, _("The same Ид appears twice in this file.")))
+            else:
+                seen_ids.add(item.erp_id)
+                good.append(item)
+        return good
+
 
 def digest(item, context):
     """What was applied of a product, in 32 characters: the same product sent again is recognised."""
@@ -101,15 +114,7 @@ def apply_products(items, context):
     """Create or update the products of one batch; returns a ``BatchResult``."""
     result = BatchResult()
     run_id = context.run.pk
-    good, seen_ids = [], set()
-    for item in items:
-        if item.error:
-            result.failed.append((item.erp_id, item.error))
-        elif item.erp_id in seen_ids:
-            result.failed.append((item.erp_id, _("The same Ид appears twice in this file.")))
-        else:
-            seen_ids.add(item.erp_id)
-            good.append(item)
+    good = result.keep_applicable(items)
     # Products before their variants: a variant needs its parent's row.
     good.sort(key=lambda item: bool(item.parent_id))
     wanted = {item.erp_id for item in good} | {item.parent_id for item in good if item.parent_id}
