@@ -18,6 +18,14 @@ from oscar_loyalty.abstract_models import (
     AbstractTier,
     AbstractTierChange,
 )
+from oscar_loyalty.referrals.abstract_models import AbstractReferral, AbstractReferralCode
+from oscar_loyalty.segments.abstract_models import (
+    AbstractCustomerBirthday,
+    AbstractRFMScore,
+    AbstractSegment,
+    AbstractSegmentMembership,
+    AbstractSegmentSnapshot,
+)
 
 __all__ = []
 
@@ -132,3 +140,52 @@ if not is_model_registered("oscar_loyalty", "SecretCodeAttempt"):
         pass
 
     __all__.append("SecretCodeAttempt")
+
+if not is_model_registered("oscar_loyalty", "Segment"):
+
+    class Segment(AbstractSegment):
+        pass
+
+    __all__.append("Segment")
+
+if not is_model_registered("oscar_loyalty", "SegmentMembership"):
+
+    class SegmentMembership(AbstractSegmentMembership):
+        pass
+
+    __all__.append("SegmentMembership")
+
+if not is_model_registered("oscar_loyalty", "SegmentSnapshot"):
+
+    class SegmentSnapshot(AbstractSegmentSnapshot):
+        pass
+
+    __all__.append("SegmentSnapshot")
+
+if not is_model_registered("oscar_loyalty", "RFMScore"):
+
+    class RFMScore(AbstractRFMScore):
+        pass
+
+    __all__.append("RFMScore")
+
+if not is_model_registered("oscar_loyalty", "CustomerBirthday"):
+
+    class CustomerBirthday(AbstractCustomerBirthday):
+        pass
+
+    __all__.append("CustomerBirthday")
+
+if not is_model_registered("oscar_loyalty", "ReferralCode"):
+
+    class ReferralCode(AbstractReferralCode):
+        pass
+
+    __all__.append("ReferralCode")
+
+if not is_model_registered("oscar_loyalty", "Referral"):
+
+    class Referral(AbstractReferral):
+        pass
+
+    __all__.append("Referral")
