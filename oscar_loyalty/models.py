@@ -189,3 +189,24 @@ if not is_model_registered("oscar_loyalty", "Referral"):
         pass
 
     __all__.append("Referral")
+
+# --- Rewards catalogue ----------------------------------------------------------
+
+from oscar_loyalty.rewards.abstract_models import AbstractReward, AbstractRewardOrder  # noqa: E402
+
+if not is_model_registered("oscar_loyalty", "Reward"):
+
+    class Reward(AbstractReward):
+        pass
+
+    __all__.append("Reward")
+
+if not is_model_registered("oscar_loyalty", "RewardOrder"):
+
+    class RewardOrder(AbstractRewardOrder):
+        pass
+
+    __all__.append("RewardOrder")
+
+# The proxy condition of reward vouchers' offers, registered with the app's models.
+from oscar_loyalty.rewards.conditions import RewardVoucherCondition  # noqa: E402, F401
