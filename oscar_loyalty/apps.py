@@ -49,6 +49,11 @@ class LoyaltyConfig(OscarConfig):
 
         receivers.connect()
 
+        from oscar_loyalty.referrals import receivers as referral_receivers
+
+        # Before the notifications' receivers: the welcome message names the welcome bonus's points.
+        referral_receivers.connect()
+
         from oscar_loyalty.notifications import receivers as notification_receivers
 
         notification_receivers.connect()

@@ -124,7 +124,15 @@ def notify(user, event, *, key, context=None, occurred_at=None, now=None):
 
 
 def notify_welcome(user):
-    return notify(user, Notification.WELCOME, key=f"welcome:{user.pk}")
+    """Welcome to the program, naming the welcome bonus if one was credited on registration."""
+    return notify(user, Notification.WELCOME, key=f"welcome:{user.pk}", context={"points": welcome_points(user)})
+
+
+def welcome_points(user):
+    """Points the welcome bonus credited, under ``welcome:<customer>`` (a campaign rule's lot adds ``:rule:<id>``)."""
+    keys = Q(key=f"welcome:{user.pk}") | Q(key__startswith=f"welcome:{user.pk}:")
+    entries = JournalEntry.objects.filter(keys, account__user=user, kind=JournalEntry.ACCRUAL)
+    return sum(entries.values_list("points", flat=True))
 
 
 def notify_accrued(lot):
