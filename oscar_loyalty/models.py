@@ -18,6 +18,15 @@ from oscar_loyalty.abstract_models import (
     AbstractTier,
     AbstractTierChange,
 )
+from oscar_loyalty.codes.abstract_models import (
+    AbstractBatchRequest,
+    AbstractDealer,
+    AbstractManufacturerProgram,
+    AbstractPointCode,
+    AbstractPointCodeAttempt,
+    AbstractPointCodeBatch,
+    AbstractVolumeBonus,
+)
 from oscar_loyalty.referrals.abstract_models import AbstractReferral, AbstractReferralCode
 from oscar_loyalty.segments.abstract_models import (
     AbstractCustomerBirthday,
@@ -210,3 +219,52 @@ if not is_model_registered("oscar_loyalty", "RewardOrder"):
 
 # The proxy condition of reward vouchers' offers, registered with the app's models.
 from oscar_loyalty.rewards.conditions import RewardVoucherCondition  # noqa: E402, F401
+
+if not is_model_registered("oscar_loyalty", "ManufacturerProgram"):
+
+    class ManufacturerProgram(AbstractManufacturerProgram):
+        pass
+
+    __all__.append("ManufacturerProgram")
+
+if not is_model_registered("oscar_loyalty", "Dealer"):
+
+    class Dealer(AbstractDealer):
+        pass
+
+    __all__.append("Dealer")
+
+if not is_model_registered("oscar_loyalty", "PointCodeBatch"):
+
+    class PointCodeBatch(AbstractPointCodeBatch):
+        pass
+
+    __all__.append("PointCodeBatch")
+
+if not is_model_registered("oscar_loyalty", "PointCode"):
+
+    class PointCode(AbstractPointCode):
+        pass
+
+    __all__.append("PointCode")
+
+if not is_model_registered("oscar_loyalty", "PointCodeAttempt"):
+
+    class PointCodeAttempt(AbstractPointCodeAttempt):
+        pass
+
+    __all__.append("PointCodeAttempt")
+
+if not is_model_registered("oscar_loyalty", "VolumeBonus"):
+
+    class VolumeBonus(AbstractVolumeBonus):
+        pass
+
+    __all__.append("VolumeBonus")
+
+if not is_model_registered("oscar_loyalty", "BatchRequest"):
+
+    class BatchRequest(AbstractBatchRequest):
+        pass
+
+    __all__.append("BatchRequest")

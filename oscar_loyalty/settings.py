@@ -95,6 +95,21 @@ DEFAULTS = {
     "BIRTHDAY_BURN_DAYS": 14,
     # Days after signing up a customer may still enter a friend's referral code (before a first order).
     "REFERRAL_CLAIM_DAYS": 14,
+    # --- Manufacturer programs (point codes) ---
+    # The key of the codes' stored HMAC-SHA256 (None: derived from SECRET_KEY). Changing it
+    # makes every code already printed unknown.
+    "POINT_CODE_HASH_KEY": None,
+    # Wrong point codes allowed per signed-in customer and per IP address in each throttle window.
+    "POINT_CODE_ATTEMPTS_PER_USER": 10,
+    "POINT_CODE_ATTEMPTS_PER_IP": 30,
+    "POINT_CODE_THROTTLE_MINUTES": 15,
+    # Days the points of a registered code stay pending (0: available at once, so staff can reverse them).
+    "POINT_CODE_HOLD_DAYS": 0,
+    # The most codes one batch may have.
+    "POINT_CODE_MAX_BATCH_SIZE": 10000,
+    # --- Campaigns ---
+    # The sales channel recorded on accruals that name none (the web shop's orders).
+    "DEFAULT_CHANNEL": "web",
     # --- The ledger ---
     # On PostgreSQL, run the hot ledger operations as the database functions the
     # migrations create (one round trip each); False runs them in Python.

@@ -25,6 +25,25 @@ PREFIX = "oscar_loyalty:secret-code:failures"
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one kind of code is throttled by: its counters' prefix, the limits, the window."""
+
+    prefix: str
+    per_user: int
+    per_ip: int
+    minutes: int
+
+
+def secret_code_limits():
+    return Limits(
+        PREFIX,
+        int(loyalty_settings.SECRET_CODE_ATTEMPTS_PER_USER),
+        int(loyalty_settings.SECRET_CODE_ATTEMPTS_PER_IP),
+        int(loyalty_settings.SECRET_CODE_THROTTLE_MINUTES),
+    )
+
+
+@dataclass(frozen=True)
 class Place:
     """One attempt's place in the counters it was taken from."""
 
@@ -39,18 +58,18 @@ class Place:
         return max(1, math.ceil(self.retry_after_seconds / 60))
 
 
-def _window(now):
-    length = int(loyalty_settings.SECRET_CODE_THROTTLE_MINUTES) * 60
+def _window(now, limits):
+    length = limits.minutes * 60
     start = int(now // length) * length
     return start, length
 
 
-def _keys(user_id, ip_address, start):
+def _keys(user_id, ip_address, start, limits):
     keys = []
     if user_id is not None:
-        keys.append((f"{PREFIX}:user:{user_id}:{start}", int(loyalty_settings.SECRET_CODE_ATTEMPTS_PER_USER)))
+        keys.append((f"{limits.prefix}:user:{user_id}:{start}", limits.per_user))
     if ip_address:
-        keys.append((f"{PREFIX}:ip:{ip_address}:{start}", int(loyalty_settings.SECRET_CODE_ATTEMPTS_PER_IP)))
+        keys.append((f"{limits.prefix}:ip:{ip_address}:{start}", limits.per_ip))
     return keys
 
 
@@ -66,24 +85,26 @@ def _increment(key, timeout):
         return cache.incr(key)
 
 
-def take(user_id, ip_address, *, now=None):
+def take(user_id, ip_address, *, now=None, limits=None):
     """Take a place for one attempt against the user and the address; ``blocked`` if either is used up.
 
     A blocked attempt holds no place. An attempt that goes ahead holds one
     until it is a wrong guess (kept) or :func:`give_back` is called.
+    ``limits`` default to the secret codes' settings.
     """
+    limits = limits or secret_code_limits()
     now = time.time() if now is None else now
-    start, length = _window(now)
+    start, length = _window(now, limits)
     taken = []
     blocked = False
-    for key, limit in _keys(user_id, ip_address, start):
+    for key, limit in _keys(user_id, ip_address, start, limits):
         taken.append(key)
         if _increment(key, length + 1) > limit:
             blocked = True
     if not blocked:
         return Place(keys=tuple(taken), blocked=False, retry_after_seconds=0)
     give_back(Place(keys=tuple(taken), blocked=True, retry_after_seconds=0))
-    first = cache.add(f"{PREFIX}:refused:{user_id}:{ip_address}:{start}", 1, timeout=length + 1)
+    first = cache.add(f"{limits.prefix}:refused:{user_id}:{ip_address}:{start}", 1, timeout=length + 1)
     return Place(keys=(), blocked=True, retry_after_seconds=int(start + length - now), first_refusal=first)
 
 

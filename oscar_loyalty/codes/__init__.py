@@ -1,0 +1,9 @@
+"""Manufacturer programs: point codes on vouchers, dealers' cabinets, volume bonuses.
+
+- :mod:`.format`: what a code looks like (pure: generate, check character, normalise, keyed hash);
+- :mod:`.services`: the public API, the only writer of the codes' tables; points go through the ledger;
+- :mod:`.volume`: the volume bonus rule (pure);
+- :mod:`.reports`: what staff and dealers read about batches (counts, rates, points);
+- :mod:`.printing`: the one-time export of a batch's codes, as CSV or a printable PDF;
+- :mod:`.views` (customers and dealers) and :mod:`.dashboard` (staff) call the services.
+"""

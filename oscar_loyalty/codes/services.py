@@ -1,0 +1,625 @@
+"""Point codes: batches, registration by customers, the volume bonus, revocation and reversal.
+
+The public API of manufacturer programs and the only writer of their tables.
+Views, the dashboard and the demo call these functions; points move only
+through :mod:`oscar_loyalty.ledger`. Each refusal is a precise
+:class:`PointCodeError` subclass whose message can be shown as it is.
+
+A code's life: :func:`create_batch` (staff) → :func:`export_codes` (the
+codes are generated and shown once, for printing) → :func:`assign_batch`
+(to a dealer) → :func:`register` (the buyer, on "My bonuses") →
+:func:`reverse_code` (staff, for a code registered by mistake). A batch or an
+unregistered code can be revoked at any time (:func:`revoke_batch`,
+:func:`revoke_code`).
+
+Locks are taken in one order everywhere: the customer's user row, then the
+code's row, then (inside the ledger) the customer's points account. The
+customer's row serialises their registrations, so the count of their codes
+that decides a volume bonus is exact and each threshold is paid once.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from oscar.core.loading import get_model
+
+from oscar_loyalty import ledger
+from oscar_loyalty.checkout.promotions import acting, throttle
+from oscar_loyalty.checkout.promotions.services import client_ip
+from oscar_loyalty.codes import format as code_format
+from oscar_loyalty.codes import volume
+from oscar_loyalty.ledger.people import clip, display_name
+from oscar_loyalty.settings import loyalty_settings
+
+ManufacturerProgram = get_model("oscar_loyalty", "ManufacturerProgram")
+Dealer = get_model("oscar_loyalty", "Dealer")
+PointCodeBatch = get_model("oscar_loyalty", "PointCodeBatch")
+PointCode = get_model("oscar_loyalty", "PointCode")
+PointCodeAttempt = get_model("oscar_loyalty", "PointCodeAttempt")
+VolumeBonus = get_model("oscar_loyalty", "VolumeBonus")
+BatchRequest = get_model("oscar_loyalty", "BatchRequest")
+Lot = get_model("oscar_loyalty", "Lot")
+
+logger = logging.getLogger("oscar_loyalty.point_codes")
+
+THROTTLE_PREFIX = "oscar_loyalty:point-code:failures"
+# Codes are written in chunks of this many rows.
+CHUNK = 1000
+
+
+# --- Errors ----------------------------------------------------------------------
+
+
+class PointCodeError(Exception):
+    """A point code operation was refused; the message is for the person who tried."""
+
+    outcome = PointCodeAttempt.REFUSED
+    point_code = None
+
+    def __init__(self, message, *, point_code=None):
+        super().__init__(str(message))
+        self.point_code = point_code
+
+
+class CannotCreateBatch(PointCodeError):
+    pass
+
+
+class CannotExport(PointCodeError):
+    pass
+
+
+class CannotRevoke(PointCodeError):
+    pass
+
+
+class CannotReverse(PointCodeError):
+    pass
+
+
+class CannotRequest(PointCodeError):
+    pass
+
+
+class InvalidCode(PointCodeError):
+    outcome = PointCodeAttempt.INVALID
+
+
+class MistypedCode(PointCodeError):
+    """The check character does not match: a character was typed wrong."""
+
+    outcome = PointCodeAttempt.MISTYPED
+
+
+class UnknownCode(PointCodeError):
+    outcome = PointCodeAttempt.NOT_FOUND
+
+
+class CodeAlreadyRegistered(PointCodeError):
+    outcome = PointCodeAttempt.ALREADY_REGISTERED
+
+
+class CodeExpired(PointCodeError):
+    outcome = PointCodeAttempt.EXPIRED
+
+
+class CodeNotYetValid(PointCodeError):
+    outcome = PointCodeAttempt.NOT_YET_VALID
+
+
+class CodeRevoked(PointCodeError):
+    outcome = PointCodeAttempt.REVOKED
+
+
+class TooManyAttempts(PointCodeError):
+    outcome = PointCodeAttempt.THROTTLED
+
+
+class RegistrationRefused(PointCodeError):
+    """The points account refused the points (e.g. it is blocked)."""
+
+    outcome = PointCodeAttempt.REFUSED
+
+
+# Wrong codes: these count towards the throttle. The other refusals need a
+# real code, so they are not guesses.
+GUESSES = (InvalidCode, MistypedCode, UnknownCode)
+
+
+def throttle_limits():
+    """The point codes' own throttle counters and limits (separate from the secret codes')."""
+    return throttle.Limits(
+        THROTTLE_PREFIX,
+        int(loyalty_settings.POINT_CODE_ATTEMPTS_PER_USER),
+        int(loyalty_settings.POINT_CODE_ATTEMPTS_PER_IP),
+        int(loyalty_settings.POINT_CODE_THROTTLE_MINUTES),
+    )
+
+
+def _name(user):
+    if user is None or isinstance(user, str):
+        return clip(user or "")
+    return display_name(user)
+
+
+def _date(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d")
+
+
+def ledger_key(point_code):
+    """The idempotency key of a code's points: derived from the code (its hash), so a code pays once."""
+    return f"point-code:{point_code.code_hash}"
+
+
+# --- Batches (staff) ---------------------------------------------------------------
+
+
+def create_batch(
+    program,
+    *,
+    name,
+    points,
+    size,
+    valid_from,
+    valid_until,
+    label="",
+    dealer=None,
+    bonus_every=None,
+    bonus_points=None,
+    request=None,
+    actor=None,
+    now=None,
+):
+    """A new batch of ``size`` codes worth ``points`` each; the codes are made on export.
+
+    With ``dealer`` the batch is given to the dealer at once; with
+    ``request`` (a dealer's :class:`BatchRequest`) it answers that request.
+    Raises :class:`CannotCreateBatch`.
+    """
+    now = now or timezone.now()
+    name = (name or "").strip()
+    if not name:
+        raise CannotCreateBatch(_("A batch needs a name."))
+    if not program.is_active:
+        raise CannotCreateBatch(_("The program “%(program)s” has ended.") % {"program": program})
+    for value in (points, size):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise CannotCreateBatch(_("Points per code and the number of codes must be positive whole numbers."))
+    max_size = int(loyalty_settings.POINT_CODE_MAX_BATCH_SIZE)
+    if size > max_size:
+        raise CannotCreateBatch(_("A batch may have at most %(max)s codes.") % {"max": max_size})
+    if valid_until <= valid_from:
+        raise CannotCreateBatch(_("The end of the validity must come after its start."))
+    if valid_until <= now:
+        raise CannotCreateBatch(_("The validity ends in the past: the codes could never be registered."))
+    half_a_rule = (bonus_every is None) != (bonus_points is None)
+    if half_a_rule or (bonus_every is not None and min(bonus_every, bonus_points) < 1):
+        raise CannotCreateBatch(_("Give both the number of codes and the extra points, or neither."))
+    if dealer is None and request is not None:
+        dealer = request.dealer
+    if dealer is not None and not dealer.is_active:
+        raise CannotCreateBatch(_("The dealer “%(dealer)s” is not active.") % {"dealer": dealer})
+    with transaction.atomic():
+        if request is not None:
+            open_request = BatchRequest.objects.select_for_update().filter(pk=request.pk, status=BatchRequest.OPEN)
+            if not open_request.exists():
+                raise CannotCreateBatch(_("This request has already been answered."))
+        batch = PointCodeBatch.objects.create(
+            program=program,
+            dealer=dealer,
+            name=name[:128],
+            label=(label or "")[:128],
+            points=points,
+            size=size,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            bonus_every=bonus_every,
+            bonus_points=bonus_points,
+            created_at=now,
+            created_by_name=_name(actor),
+            assigned_at=now if dealer is not None else None,
+        )
+        if request is not None:
+            BatchRequest.objects.filter(pk=request.pk).update(
+                status=BatchRequest.FULFILLED, handled_at=now, handled_by_name=_name(actor), batch=batch
+            )
+    logger.info("Point code batch %s (%s × %s points) created by %s", batch.pk, size, points, batch.created_by_name)
+    return batch
+
+
+def export_codes(batch, *, actor=None, now=None):
+    """Generate the batch's codes and return them for printing, formatted (``XXXX-XXXX-XXXX-XXXX``).
+
+    The only time the plain codes exist: only their keyed hashes are kept.
+    A batch is exported once; a second export raises :class:`CannotExport`.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = PointCodeBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.exported_at is not None:
+            raise CannotExport(
+                _(
+                    "The codes of this batch were exported on %(date)s by %(name)s and are shown only once. "
+                    "If the file is lost, revoke the batch and create a new one."
+                )
+                % {"date": _date(locked.exported_at), "name": locked.exported_by_name or "—"}
+            )
+        if locked.revoked_at is not None:
+            raise CannotExport(_("This batch has been revoked."))
+        for _attempt in range(3):
+            plain = _unique_codes(locked.size)
+            try:
+                with transaction.atomic():
+                    for start in range(0, len(plain), CHUNK):
+                        PointCode.objects.bulk_create(
+                            [
+                                PointCode(
+                                    batch=locked,
+                                    code_hash=code_format.digest(code),
+                                    code_hint=code_format.hint(code),
+                                    created_at=now,
+                                )
+                                for code in plain[start : start + CHUNK]
+                            ]
+                        )
+            except IntegrityError:
+                # 75 random bits: a clash with an existing code means a broken random source; try again.
+                continue
+            break
+        else:
+            raise CannotExport(_("The codes could not be generated. Please try again."))
+        locked.exported_at = now
+        locked.exported_by_name = _name(actor)
+        locked.save(update_fields=["exported_at", "exported_by_name"])
+    batch.exported_at, batch.exported_by_name = locked.exported_at, locked.exported_by_name
+    logger.info("Point code batch %s exported by %s", batch.pk, locked.exported_by_name)
+    return [code_format.display(code) for code in plain]
+
+
+def _unique_codes(count):
+    codes = set()
+    while len(codes) < count:
+        codes.add(code_format.generate())
+    return sorted(codes)
+
+
+def assign_batch(batch, dealer, *, now=None):
+    """Give ``batch`` to ``dealer`` (or take it back with None); returns the batch."""
+    now = now or timezone.now()
+    if dealer is not None and not dealer.is_active:
+        raise CannotCreateBatch(_("The dealer “%(dealer)s” is not active.") % {"dealer": dealer})
+    PointCodeBatch.objects.filter(pk=batch.pk).update(dealer=dealer, assigned_at=now if dealer else None)
+    batch.refresh_from_db()
+    return batch
+
+
+def revoke_batch(batch, *, actor=None, now=None):
+    """Make every unregistered code of the batch unusable; returns whether it was revoked (False: already)."""
+    now = now or timezone.now()
+    revoked = PointCodeBatch.objects.filter(pk=batch.pk, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by_name=_name(actor)
+    )
+    batch.refresh_from_db()
+    if revoked:
+        logger.info("Point code batch %s revoked by %s", batch.pk, batch.revoked_by_name)
+    return bool(revoked)
+
+
+def revoke_code(point_code, *, actor=None, now=None):
+    """Make one unregistered code unusable (a voucher lost or stolen). Raises :class:`CannotRevoke`."""
+    now = now or timezone.now()
+    revoked = PointCode.objects.filter(pk=point_code.pk, registered_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by_name=_name(actor)
+    )
+    point_code.refresh_from_db()
+    if not revoked:
+        if point_code.registered_at is not None:
+            raise CannotRevoke(_("This code has been registered: reverse it to take its points back."))
+        raise CannotRevoke(_("This code has already been revoked."))
+    return point_code
+
+
+def find_code(raw_code):
+    """Staff's lookup of a code someone has in hand: the ``PointCode`` (any state), or an error saying why not."""
+    canonical = _canonical(raw_code)
+    point_code = PointCode.objects.select_related("batch", "batch__program", "batch__dealer", "customer").filter(
+        code_hash=code_format.digest(canonical)
+    )
+    found = point_code.first()
+    if found is None:
+        raise UnknownCode(_("No code matches what you entered. Please check it and try again."))
+    return found
+
+
+def reverse_code(point_code, *, actor, reason, now=None):
+    """Take back the points of a code registered by mistake; the code cannot be registered again.
+
+    The points are taken through ``ledger.adjust`` from what the customer
+    has available; if they have spent them, nothing happens and
+    :class:`CannotReverse` says how many are available (the ledger never
+    lets a balance go below zero silently). Volume bonuses already paid stay
+    paid: a threshold pays once.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise CannotReverse(_("Say why the code is reversed."))
+    customer_id = PointCode.objects.filter(pk=point_code.pk).values_list("customer_id", flat=True).first()
+    with transaction.atomic():
+        if customer_id is not None:
+            _lock_customer(customer_id)
+        locked = PointCode.objects.select_for_update().get(pk=point_code.pk)
+        if locked.reversed_at is not None:
+            raise CannotReverse(_("This code has already been reversed."))
+        if locked.registered_at is None:
+            raise CannotReverse(_("This code has not been registered: revoke it instead."))
+        if locked.customer_id is None:
+            raise CannotReverse(_("The customer who registered this code no longer exists."))
+        try:
+            ledger.adjust(
+                locked.customer_id,
+                -locked.points,
+                key=f"{ledger_key(locked)}:reverse",
+                reason=_("Code …%(hint)s reversed: %(reason)s") % {"hint": locked.code_hint, "reason": reason},
+                actor=actor,
+                origin=Lot.CAMPAIGN,
+                now=now,
+            )
+        except ledger.InsufficientPoints as exc:
+            raise CannotReverse(
+                _(
+                    "The customer has only %(available)s points available, and this code gave %(points)s: "
+                    "they have spent them. Nothing was taken back."
+                )
+                % {"available": exc.available, "points": locked.points},
+                point_code=locked,
+            ) from exc
+        except ledger.LoyaltyError as exc:
+            raise CannotReverse(str(exc), point_code=locked) from exc
+        locked.reversed_at = now
+        locked.reversed_by_name = _name(actor)
+        locked.reversal_reason = clip(reason)
+        locked.save(update_fields=["reversed_at", "reversed_by_name", "reversal_reason"])
+    point_code.refresh_from_db()
+    logger.info("Point code …%s reversed by %s", locked.code_hint, locked.reversed_by_name)
+    return point_code
+
+
+# --- Registering a code (the customer) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A code registered: the points it gave, and the volume bonus it reached (or None)."""
+
+    point_code: object
+    points: int
+    bonus: object = None
+
+
+def register(request, raw_code, *, now=None):
+    """Register ``raw_code`` for the signed-in customer; returns a :class:`Registration`.
+
+    Every outcome is logged (refusals for too many attempts once per throttle
+    window). Raises a :class:`PointCodeError` subclass, after which nothing
+    has changed (except the log and the throttle counters).
+    """
+    now = now or timezone.now()
+    user = request.user
+    place = throttle.take(user.pk, client_ip(request), limits=throttle_limits())
+    if place.blocked:
+        if place.first_refusal:
+            _log(request, PointCodeAttempt.THROTTLED)
+        raise TooManyAttempts(
+            ngettext(
+                "Too many attempts. Please try again in %(minutes)s minute.",
+                "Too many attempts. Please try again in %(minutes)s minutes.",
+                place.retry_after_minutes,
+            )
+            % {"minutes": place.retry_after_minutes}
+        )
+    wrong_guess = False
+    try:
+        point_code = _find(raw_code, user, now)
+        registration = _register(point_code, user, now)
+    except PointCodeError as exc:
+        wrong_guess = isinstance(exc, GUESSES)
+        _log(request, exc.outcome, code=exc.point_code)
+        raise
+    finally:
+        if not wrong_guess:
+            throttle.give_back(place)
+    _log(request, PointCodeAttempt.REGISTERED, code=registration.point_code)
+    logger.info("Point code …%s registered by user %s", registration.point_code.code_hint, user.pk)
+    return registration
+
+
+def _canonical(raw_code):
+    try:
+        return code_format.normalise(raw_code)
+    except code_format.CodeFormatError as exc:
+        if exc.reason == "check":
+            raise MistypedCode(
+                _("One of the characters is mistyped: please check the code against your voucher.")
+            ) from exc
+        message = {
+            "empty": _("Please enter the code from your voucher."),
+            "too_long": _("That is too long for a code: codes have 16 characters, like XXXX-XXXX-XXXX-XXXX."),
+            "look_alike": _("Codes have no 0, O, 1 or I: please check the code against your voucher."),
+        }.get(exc.reason, _("That is not a code: codes have 16 letters and digits, like XXXX-XXXX-XXXX-XXXX."))
+        raise InvalidCode(message) from exc
+
+
+def _find(raw_code, user, now):
+    canonical = _canonical(raw_code)
+    point_code = (
+        PointCode.objects.select_related("batch", "batch__program")
+        .filter(code_hash=code_format.digest(canonical))
+        .first()
+    )
+    if point_code is None:
+        raise UnknownCode(_("No code matches what you entered. Please check it against your voucher."))
+    _check_state(point_code, user, now)
+    return point_code
+
+
+def _check_state(point_code, user, now):
+    state = point_code.state(now)
+    if state == PointCode.ACTIVE and not point_code.batch.program.is_active:
+        raise CodeRevoked(_("The program this code belongs to has ended."), point_code=point_code)
+    if state == PointCode.REGISTERED and point_code.customer_id == user.pk:
+        raise CodeAlreadyRegistered(
+            _("You registered this code on %(date)s.") % {"date": _date(point_code.registered_at)},
+            point_code=point_code,
+        )
+    errors = {
+        PointCode.REGISTERED: (CodeAlreadyRegistered, _("This code has already been registered.")),
+        PointCode.REVERSED: (CodeRevoked, _("This code has been cancelled. Please contact customer services.")),
+        PointCode.REVOKED: (CodeRevoked, _("This code has been withdrawn. Please contact customer services.")),
+        PointCode.EXPIRED: (
+            CodeExpired,
+            _("This code expired on %(date)s.") % {"date": _date(point_code.batch.valid_until)},
+        ),
+        PointCode.NOT_YET_VALID: (
+            CodeNotYetValid,
+            _("This code can be registered from %(date)s.") % {"date": _date(point_code.batch.valid_from)},
+        ),
+    }
+    if state in errors:
+        error, message = errors[state]
+        raise error(message, point_code=point_code)
+
+
+def _lock_customer(user_id):
+    # The customer's row is the first lock of every registration (see the module's docstring).
+    # NO KEY: rows that merely refer to the customer can still be written meanwhile.
+    list(get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).values_list("pk", flat=True))
+
+
+def _register(point_code, user, now):
+    with transaction.atomic():
+        _lock_customer(user.pk)
+        # Read again under the code's lock: a registration from another session may have just won.
+        locked = PointCode.objects.select_for_update(of=("self",)).select_related("batch", "batch__program")
+        point_code = locked.get(pk=point_code.pk)
+        _check_state(point_code, user, now)
+        batch, program = point_code.batch, point_code.batch.program
+        point_code.registered_at = now
+        point_code.customer = user
+        point_code.customer_name = display_name(user)
+        point_code.points = batch.points
+        point_code.save(update_fields=["registered_at", "customer", "customer_name", "points"])
+        reason = _("Code …%(hint)s: %(program)s, %(batch)s") % {
+            "hint": point_code.code_hint,
+            "program": program.name,
+            "batch": batch.name,
+        }
+        _accrue(user, batch.points, key=ledger_key(point_code), reason=reason, now=now, point_code=point_code)
+        bonus = _volume_bonus(user, batch, program, now)
+    return Registration(point_code=point_code, points=batch.points, bonus=bonus)
+
+
+def _accrue(user, points, *, key, reason, now, point_code=None):
+    try:
+        return ledger.accrue(
+            user,
+            points,
+            key=key,
+            reason=reason,
+            origin=Lot.CAMPAIGN,
+            hold_days=int(loyalty_settings.POINT_CODE_HOLD_DAYS),
+            now=now,
+        )
+    except ledger.LoyaltyError as exc:
+        raise RegistrationRefused(str(exc), point_code=point_code) from exc
+
+
+def _volume_bonus(user, batch, program, now):
+    rule = volume.rule_for(batch, program)
+    if rule is None:
+        return None
+    counted = PointCode.objects.filter(customer=user, registered_at__isnull=False, reversed_at__isnull=True)
+    if rule.scope.startswith("batch:"):
+        counted = counted.filter(batch=batch)
+    else:
+        counted = counted.filter(batch__program=program, batch__bonus_every__isnull=True)
+    count = counted.count()
+    threshold = volume.threshold_reached(count, rule.every)
+    if threshold is None:
+        return None
+    if VolumeBonus.objects.filter(customer=user, scope=rule.scope, threshold=threshold).exists():
+        return None  # paid when the count first reached it (a code reversed since was replaced)
+    key = f"point-codes:bonus:{rule.scope}:{user.pk}:{threshold}"
+    reason = ngettext(
+        "Extra points for %(count)s registered code: %(program)s",
+        "Extra points for %(count)s registered codes: %(program)s",
+        count,
+    ) % {"count": count, "program": program.name}
+    _accrue(user, rule.points, key=key, reason=reason, now=now)
+    return VolumeBonus.objects.create(
+        customer=user,
+        scope=rule.scope,
+        program=program,
+        threshold=threshold,
+        codes=count,
+        points=rule.points,
+        ledger_key=key,
+        created_at=now,
+    )
+
+
+def _log(request, outcome, *, code=None):
+    user = getattr(request, "user", None)
+    user = user if user is not None and user.is_authenticated else None
+    staff = acting.acting_staff(request)
+    PointCodeAttempt.objects.create(
+        code=code,
+        outcome=outcome,
+        user=user,
+        user_name=_name(user),
+        acting_staff_name=_name(staff),
+        ip_address=client_ip(request),
+    )
+
+
+# --- Dealers -----------------------------------------------------------------------
+
+
+def dealers_of(user):
+    """The active dealers ``user`` signs in for (most people: none)."""
+    if user is None or not user.is_authenticated:
+        return Dealer.objects.none()
+    return Dealer.objects.filter(users=user, is_active=True)
+
+
+def request_batch(dealer, program, *, size, comment="", user=None, now=None):
+    """A dealer asks for ``size`` codes of ``program``; staff answer with :func:`create_batch` or :func:`decline`."""
+    now = now or timezone.now()
+    max_size = int(loyalty_settings.POINT_CODE_MAX_BATCH_SIZE)
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= max_size:
+        raise CannotRequest(_("Ask for 1 to %(max)s codes.") % {"max": max_size})
+    if not program.is_active:
+        raise CannotRequest(_("The program “%(program)s” has ended.") % {"program": program})
+    return BatchRequest.objects.create(
+        dealer=dealer,
+        program=program,
+        size=size,
+        comment=clip(comment),
+        requested_by_name=_name(user),
+        created_at=now,
+    )
+
+
+def decline(batch_request, *, actor=None, now=None):
+    """Decline an open request; returns whether it was open."""
+    now = now or timezone.now()
+    return bool(
+        BatchRequest.objects.filter(pk=batch_request.pk, status=BatchRequest.OPEN).update(
+            status=BatchRequest.DECLINED, handled_at=now, handled_by_name=_name(actor)
+        )
+    )
