@@ -61,6 +61,9 @@ class LoyaltyConfig(OscarConfig):
         self.bonuses_view = get_class("oscar_loyalty.customer.views", "BonusesView")
         self.bonus_entry_view = get_class("oscar_loyalty.customer.views", "BonusEntryView")
         self.notification_preferences_view = get_class("oscar_loyalty.customer.views", "NotificationPreferencesView")
+        self.reward_catalogue_view = get_class("oscar_loyalty.rewards.views", "RewardCatalogueView")
+        self.reward_redeem_view = get_class("oscar_loyalty.rewards.views", "RedeemView")
+        self.reward_order_view = get_class("oscar_loyalty.rewards.views", "RewardOrderDetailView")
 
         from oscar_loyalty.checkout.promotions import policy
 
@@ -81,6 +84,15 @@ class LoyaltyConfig(OscarConfig):
                 "my-bonuses/notifications/",
                 login_required(self.notification_preferences_view.as_view()),
                 name="notification-preferences",
+            ),
+            path("my-bonuses/rewards/", login_required(self.reward_catalogue_view.as_view()), name="rewards"),
+            path(
+                "my-bonuses/rewards/<int:pk>/", login_required(self.reward_redeem_view.as_view()), name="reward-redeem"
+            ),
+            path(
+                "my-bonuses/rewards/orders/<str:number>/",
+                login_required(self.reward_order_view.as_view()),
+                name="reward-order",
             ),
             path("secret-code/", self.secret_code_apply_view.as_view(), name="secret-code-apply"),
             path("secret-code/remove/", self.secret_code_remove_view.as_view(), name="secret-code-remove"),

@@ -45,6 +45,16 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
         self.group_update_view = get_class(views, "MarginGroupUpdateView")
         self.group_delete_view = get_class(views, "MarginGroupDeleteView")
         self.assignment_delete_view = get_class(views, "AssignmentDeleteView")
+        rewards = "oscar_loyalty.rewards.dashboard_views"
+        self.reward_list_view = get_class(rewards, "RewardListView")
+        self.reward_create_view = get_class(rewards, "RewardCreateView")
+        self.reward_update_view = get_class(rewards, "RewardUpdateView")
+        self.reward_delete_view = get_class(rewards, "RewardDeleteView")
+        self.reward_order_list_view = get_class(rewards, "RewardOrderListView")
+        self.reward_order_view = get_class(rewards, "RewardOrderDetailView")
+        self.reward_order_status_view = get_class(rewards, "RewardOrderStatusView")
+        self.reward_order_cancel_view = get_class(rewards, "RewardOrderCancelView")
+        self.packing_list_view = get_class(rewards, "PackingListView")
 
     def get_urls(self):
         urls = [
@@ -72,6 +82,28 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 "program/assignments/<int:pk>/delete/",
                 self.assignment_delete_view.as_view(),
                 name="loyalty-assignment-delete",
+            ),
+            path("rewards/", self.reward_list_view.as_view(), name="loyalty-reward-list"),
+            path("rewards/new/", self.reward_create_view.as_view(), name="loyalty-reward-create"),
+            path("rewards/<int:pk>/", self.reward_update_view.as_view(), name="loyalty-reward-update"),
+            path("rewards/<int:pk>/delete/", self.reward_delete_view.as_view(), name="loyalty-reward-delete"),
+            path("reward-orders/", self.reward_order_list_view.as_view(), name="loyalty-reward-order-list"),
+            path("reward-orders/packing-list/", self.packing_list_view.as_view(), name="loyalty-reward-packing-list"),
+            path("reward-orders/<str:number>/", self.reward_order_view.as_view(), name="loyalty-reward-order"),
+            path(
+                "reward-orders/<str:number>/status/",
+                self.reward_order_status_view.as_view(),
+                name="loyalty-reward-order-status",
+            ),
+            path(
+                "reward-orders/<str:number>/cancel/",
+                self.reward_order_cancel_view.as_view(),
+                name="loyalty-reward-order-cancel",
+            ),
+            path(
+                "reward-orders/<str:number>/packing-list/",
+                self.packing_list_view.as_view(),
+                name="loyalty-reward-order-packing-list",
             ),
         ]
         return self.post_process_urls(urls)
