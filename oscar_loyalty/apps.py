@@ -61,6 +61,9 @@ class LoyaltyConfig(OscarConfig):
         self.bonuses_view = get_class("oscar_loyalty.customer.views", "BonusesView")
         self.bonus_entry_view = get_class("oscar_loyalty.customer.views", "BonusEntryView")
         self.notification_preferences_view = get_class("oscar_loyalty.customer.views", "NotificationPreferencesView")
+        self.invite_view = get_class("oscar_loyalty.referrals.views", "InviteView")
+        self.birthday_view = get_class("oscar_loyalty.referrals.views", "BirthdayView")
+        self.referral_link_view = get_class("oscar_loyalty.referrals.views", "ReferralLinkView")
         self.reward_catalogue_view = get_class("oscar_loyalty.rewards.views", "RewardCatalogueView")
         self.reward_redeem_view = get_class("oscar_loyalty.rewards.views", "RedeemView")
         self.reward_order_view = get_class("oscar_loyalty.rewards.views", "RewardOrderDetailView")
@@ -94,6 +97,9 @@ class LoyaltyConfig(OscarConfig):
                 login_required(self.reward_order_view.as_view()),
                 name="reward-order",
             ),
+            path("my-bonuses/invite/", login_required(self.invite_view.as_view()), name="invite"),
+            path("my-bonuses/birthday/", login_required(self.birthday_view.as_view()), name="birthday"),
+            path("r/<str:code>/", self.referral_link_view.as_view(), name="referral-link"),
             path("secret-code/", self.secret_code_apply_view.as_view(), name="secret-code-apply"),
             path("secret-code/remove/", self.secret_code_remove_view.as_view(), name="secret-code-remove"),
             # Staff: issue a secret code for an order (linked from the dashboard's order page).
