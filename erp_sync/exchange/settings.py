@@ -102,6 +102,10 @@ DEFAULTS = {
     "CATALOGUE_TAX_RATE": None,
     # The warehouses (Ид or name) whose Остатки count towards the stock. None: all of them.
     "CATALOGUE_WAREHOUSES": None,
+    # Warehouses (Ид or name) that stand for partners of their own, {warehouse: partner
+    # name}: their Остатки become a stock record at that partner (created if missing),
+    # with the offer's price, instead of counting towards the stock above. {}: none.
+    "CATALOGUE_WAREHOUSE_PARTNERS": {},
     # The product class (by name) of new products; the requisite naming a product's
     # class in the accounting system takes precedence when sent (None: not read).
     "CATALOGUE_PRODUCT_CLASS": "Товар",

@@ -282,3 +282,34 @@ def test_margin_groups_can_follow_the_classifier_and_characteristics_become_attr
     values = ProductAttributeValue.objects.filter(product=product(f"{JERSEY}#c-red-m"))
     assert {value.attribute.code: value.value_text for value in values} == {"colour": "красный"}
     assert ProductAttributeValue.objects.get(product=product(ROAD_BIKE), attribute__code="brand").value_text == "Volna"
+
+
+def test_a_warehouse_mapped_to_a_partner_gets_a_stock_record_of_its_own(tmp_path, settings):
+    settings.ERP_SYNC_CATALOGUE_PARTNER = "Velo Warehouse"
+    settings.ERP_SYNC_CATALOGUE_WAREHOUSE_PARTNERS = {"Шоурум": "Showroom on Nevsky"}
+    load(tmp_path, "import.xml", import_xml(GROUPS, items()))
+    warehouses = [(MAIN_STORE, "Основной склад"), (SHOWROOM, "Шоурум")]
+    rows = [
+        OfferRow(ROAD_BIKE, retail="129900", wholesale="99000", quantity=None, stores={MAIN_STORE: 4, SHOWROOM: 2}),
+        OfferRow(HELMET, retail="12900", wholesale="9000", quantity=None, stores={MAIN_STORE: 7}),
+    ]
+
+    first = load(tmp_path, "offers.xml", offers_xml(rows, warehouses=warehouses))
+
+    bike = {r.partner.name: (r.num_in_stock, r.price) for r in StockRecord.objects.filter(product=product(ROAD_BIKE))}
+    assert bike == {"Velo Warehouse": (4, Decimal("129900")), "Showroom on Nevsky": (2, Decimal("129900"))}
+    helmet = StockRecord.objects.filter(product=product(HELMET))
+    assert [r.partner.name for r in helmet] == ["Velo Warehouse"]  # no showroom stock sent: no record there
+    assert (first.created, first.updated, first.failed) == (2, 0, 0)  # offers, not records, are counted
+
+    again = load(tmp_path, "offers.xml", offers_xml(rows, warehouses=warehouses))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert StockRecord.objects.count() == 3
+
+    prices = [OfferRow(ROAD_BIKE, retail="119900", wholesale="90000", quantity=None)]
+    load(tmp_path, "prices.xml", offers_xml(prices, full=False))
+    bike = {r.partner.name: (r.num_in_stock, r.price) for r in StockRecord.objects.filter(product=product(ROAD_BIKE))}
+    assert bike == {"Velo Warehouse": (4, Decimal("119900")), "Showroom on Nevsky": (2, Decimal("119900"))}
+
+    load(tmp_path, "offers.xml", offers_xml(rows[1:], warehouses=warehouses))  # a full upload without the bike
+    assert set(StockRecord.objects.filter(product=product(ROAD_BIKE)).values_list("num_in_stock", flat=True)) == {0}

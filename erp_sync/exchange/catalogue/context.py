@@ -65,6 +65,8 @@ class ImportContext:
         self.images = exchange_settings.CATALOGUE_IMAGES and directory is not None
         self.tax_rate = exchange_settings.CATALOGUE_TAX_RATE
         self.counted_warehouses = exchange_settings.CATALOGUE_WAREHOUSES
+        self.warehouse_partners = exchange_settings.CATALOGUE_WAREHOUSE_PARTNERS or {}
+        self._warehouse_partners = {}
         self._known_price_types = None
         # What a product's digest depends on besides its own data: a changed mapping re-applies everything.
         self.digest = json.dumps(
@@ -87,6 +89,7 @@ class ImportContext:
         self._attributes = {}
         self._margin_groups = None
         self._partner = None
+        self._warehouse_partners = {}
 
     # --- The classifier ----------------------------------------------------------
 
@@ -202,6 +205,12 @@ class ImportContext:
                     )
                 self._partner = partners[0] if partners else Partner.objects.create(name=DEFAULT_PARTNER_NAME)
         return self._partner
+
+    def warehouse_partner(self, name):
+        """The partner a mapped warehouse's stock goes to (by name, created if the shop has none yet)."""
+        if name not in self._warehouse_partners:
+            self._warehouse_partners[name], _created = Partner.objects.get_or_create(name=name)
+        return self._warehouse_partners[name]
 
     def known_price_types(self):
         """This file's price types, and those earlier files declared (read once per step)."""

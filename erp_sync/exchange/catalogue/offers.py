@@ -2,8 +2,10 @@
 
 Each offer becomes the stock record of its product at the configured
 partner: the price of the configured price type and the quantity (summed
-over the configured warehouses). What an offer does not send is left as it
-is, so a prices file and a rests file each update their half. An offer
+over the configured warehouses). A warehouse the shop maps to a partner of
+its own (a store, a pick-up point) gets its own stock record at that
+partner instead, with the same price. What an offer does not send is left
+as it is, so a prices file and a rests file each update their half. An offer
 ``product#characteristic`` for a product the shop has becomes a variant
 (a child product) of it.
 """
@@ -98,22 +100,28 @@ def _stock_values(item, chosen, price_types, context):
             )
     quantity = None
     if item.stocks:
-        counted = context.counted_warehouses
-        quantity = sum(
-            (
-                amount
-                for warehouse, amount in item.stocks.items()
-                if counted is None or warehouse in counted or context.warehouses.get(warehouse) in counted
-            ),
-            Decimal(0),
-        )
+        counted, mapped = context.counted_warehouses, context.warehouse_partners
+        quantity, elsewhere = Decimal(0), {}
+        for warehouse, amount in item.stocks.items():
+            name = context.warehouses.get(warehouse)
+            partner = mapped.get(warehouse) or mapped.get(name)
+            if partner is not None:
+                elsewhere[partner] = elsewhere.get(partner, Decimal(0)) + amount
+            elif counted is None or warehouse in counted or name in counted:
+                quantity += amount
+        if elsewhere:
+            values["elsewhere"] = {partner: _units(amount) for partner, amount in elsewhere.items()}
     elif item.quantity is not None:
         quantity = item.quantity
     if quantity is not None:
-        if quantity >= 2**31:
-            raise ValueError(_("Количество %(value)s is out of the range the shop stores.") % {"value": quantity})
-        values["num_in_stock"] = int(quantity)  # a fraction of a unit cannot be sold
+        values["num_in_stock"] = _units(quantity)
     return values
+
+
+def _units(quantity):
+    if quantity >= 2**31:
+        raise ValueError(_("Количество %(value)s is out of the range the shop stores.") % {"value": quantity})
+    return int(quantity)  # a fraction of a unit cannot be sold
 
 
 def _create_variants(items, links, context):
@@ -162,37 +170,61 @@ def _create_variants(items, links, context):
 
 
 def _write_stock(values, product_ids, context, result):
+    """Each offer's stock record at the partner, and at the partners its mapped warehouses stand for.
+
+    A prices-only offer updates the price of every record the product has at
+    these partners; a record at a warehouse's partner is created only when
+    that warehouse's stock is sent.
+    """
     if not values:
         return
     partner = context.partner()
+    partners = {name: context.warehouse_partner(name).pk for name in context.warehouse_partners.values()}
     existing = {
-        row.product_id: row
-        for row in StockRecord.objects.filter(partner=partner, product_id__in=set(product_ids.values()))
+        (row.partner_id, row.product_id): row
+        for row in StockRecord.objects.filter(
+            partner_id__in={partner.pk, *partners.values()}, product_id__in=set(product_ids.values())
+        )
     }
     now = timezone.now()
     new, changed = [], []
-    for erp_id, fields in values.items():
+    for erp_id, offer_fields in values.items():
         product_id = product_ids[erp_id]
-        row = existing.get(product_id)
-        if row is None:
-            new.append(
-                {
-                    "partner_id": partner.pk,
-                    "product_id": product_id,
-                    "partner_sku": erp_id[:128],
-                    "price_currency": fields.get("price_currency") or context.default_currency(),
-                    "price": fields.get("price"),
-                    "num_in_stock": fields.get("num_in_stock"),
-                    "date_created": now,
-                    "date_updated": now,
-                }
-            )
-            continue
-        if any(getattr(row, name) != value for name, value in fields.items()):
-            for name, value in fields.items():
-                setattr(row, name, value)
-            row.date_updated = now
-            changed.append(row)
+        price = {name: value for name, value in offer_fields.items() if name in ("price", "price_currency")}
+        targets = [(partner.pk, {name: value for name, value in offer_fields.items() if name != "elsewhere"})]
+        for name, partner_id in partners.items():
+            if name in offer_fields.get("elsewhere", {}):
+                targets.append((partner_id, {**price, "num_in_stock": offer_fields["elsewhere"][name]}))
+            elif price and (partner_id, product_id) in existing:
+                targets.append((partner_id, price))
+        created = updated = False
+        for partner_id, fields in targets:
+            row = existing.get((partner_id, product_id))
+            if row is None:
+                created = True
+                new.append(
+                    {
+                        "partner_id": partner_id,
+                        "product_id": product_id,
+                        "partner_sku": erp_id[:128],
+                        "price_currency": fields.get("price_currency") or context.default_currency(),
+                        "price": fields.get("price"),
+                        "num_in_stock": fields.get("num_in_stock"),
+                        "date_created": now,
+                        "date_updated": now,
+                    }
+                )
+            elif any(getattr(row, name) != value for name, value in fields.items()):
+                updated = True
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.date_updated = now
+                changed.append(row)
+        # An offer counts once: created when its record at the partner is new, else updated or unchanged.
+        if (partner.pk, product_id) not in existing:
+            result.created += 1
+        elif created or updated:
+            result.updated += 1
         else:
             result.unchanged += 1
     bulk.insert_rows(StockRecord, new)
@@ -200,5 +232,3 @@ def _write_stock(values, product_ids, context, result):
         StockRecord.objects.bulk_update(
             changed, ["price", "price_currency", "num_in_stock", "date_updated"], batch_size=context.batch_size
         )
-    result.created += len(new)
-    result.updated += len(changed)

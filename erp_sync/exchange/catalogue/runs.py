@@ -202,8 +202,9 @@ def make_unavailable(run, context):
             ErpProduct.objects.filter(product_id__in=product_ids).update(data_hash="")
         return len(product_ids)
     if run.kind == CatalogueImport.OFFERS and exchange_settings.CATALOGUE_ABSENT_OFFERS == "out_of_stock":
+        partners = [context.partner(), *map(context.warehouse_partner, context.warehouse_partners.values())]
         return (
-            StockRecord.objects.filter(partner=context.partner(), product__erp_link__isnull=False)
+            StockRecord.objects.filter(partner__in=partners, product__erp_link__isnull=False)
             .exclude(product__erp_link__offers_run=run.pk)
             .exclude(num_in_stock=0)
             .update(num_in_stock=0, date_updated=timezone.now())
