@@ -268,3 +268,41 @@ if not is_model_registered("oscar_loyalty", "BatchRequest"):
         pass
 
     __all__.append("BatchRequest")
+
+# The KPI report's monthly roll-ups of the journal (oscar_loyalty.reporting).
+from oscar_loyalty.reporting import abstract_models as reporting  # noqa: E402
+
+if not is_model_registered("oscar_loyalty", "RollupWatermark"):
+
+    class RollupWatermark(reporting.AbstractRollupWatermark):
+        pass
+
+    __all__.append("RollupWatermark")
+
+if not is_model_registered("oscar_loyalty", "MovementRollup"):
+
+    class MovementRollup(reporting.AbstractMovementRollup):
+        pass
+
+    __all__.append("MovementRollup")
+
+if not is_model_registered("oscar_loyalty", "AccountMonth"):
+
+    class AccountMonth(reporting.AbstractAccountMonth):
+        pass
+
+    __all__.append("AccountMonth")
+
+if not is_model_registered("oscar_loyalty", "ParticipationRollup"):
+
+    class ParticipationRollup(reporting.AbstractParticipationRollup):
+        pass
+
+    __all__.append("ParticipationRollup")
+
+if not is_model_registered("oscar_loyalty", "NewAccountRollup"):
+
+    class NewAccountRollup(reporting.AbstractNewAccountRollup):
+        pass
+
+    __all__.append("NewAccountRollup")

@@ -114,6 +114,10 @@ DEFAULTS = {
     # On PostgreSQL, run the hot ledger operations as the database functions the
     # migrations create (one round trip each); False runs them in Python.
     "DATABASE_FUNCTIONS": True,
+    # --- The KPI report ---
+    # Seconds the hourly roll-up of the journal waits for the transactions writing it to end
+    # before it leaves the newest entries to its next run.
+    "ROLLUP_WAIT_SECONDS": 10,
 }
 
 

@@ -49,6 +49,15 @@ def evaluate_tiers_task():
     return evaluate_tiers()
 
 
+@shared_task(name="oscar_loyalty.roll_up_journal", acks_late=True, ignore_result=True)
+def roll_up_journal_task():
+    """Add the journal's newest entries to the KPI report's monthly roll-ups."""
+    from oscar_loyalty.reporting.rollups import roll_up
+
+    run = roll_up()
+    return None if run is None else run.journal_id
+
+
 # --- Notifications ---
 
 
@@ -102,6 +111,11 @@ BEAT_SCHEDULE = {
     "loyalty-release-stale-reservations": {
         "task": "oscar_loyalty.release_stale_reservations",
         "schedule": timedelta(minutes=5),
+    },
+    # The KPI report reads the roll-ups plus the entries since the last run: hourly keeps that part small.
+    "loyalty-roll-up-journal": {
+        "task": "oscar_loyalty.roll_up_journal",
+        "schedule": timedelta(hours=1),
     },
     # Daily, in the daytime: a lowered tier is news the customer hears by e-mail and SMS.
     "loyalty-evaluate-tiers": {

@@ -1,8 +1,12 @@
 """The loyalty program's KPIs, for a period and month by month.
 
-Every figure is a set-based aggregate: a fixed number of grouped queries over
-the journal, Oscar's orders and the tiers, however many accounts, entries and
-orders there are. Months run in the shop's time zone (``TIME_ZONE``).
+Every figure is a set-based aggregate: a fixed number of grouped queries,
+however many accounts, entries and orders there are. The journal's figures
+come from its monthly roll-ups (:mod:`oscar_loyalty.reporting.rollups`, kept
+by the beat) plus the entries above their watermark; a month the roll-ups
+cannot serve exactly (one the period covers only in part, with entries
+outside it) is read from the journal. The figures are the same either way.
+Months run in the shop's time zone (``TIME_ZONE``).
 
 What the figures mean:
 
@@ -36,30 +40,40 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, DecimalField, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from oscar_loyalty.earning.tiers import qualifying_tier
+from oscar_loyalty.reporting import rollups
+from oscar_loyalty.reporting.rollups import ACTIVITY_KINDS
 from oscar_loyalty.settings import loyalty_settings
 
 Account = get_model("oscar_loyalty", "Account")
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 Tier = get_model("oscar_loyalty", "Tier")
+MovementRollup = get_model("oscar_loyalty", "MovementRollup")
+AccountMonth = get_model("oscar_loyalty", "AccountMonth")
+ParticipationRollup = get_model("oscar_loyalty", "ParticipationRollup")
+NewAccountRollup = get_model("oscar_loyalty", "NewAccountRollup")
 Order = get_model("order", "Order")
 Source = get_model("payment", "Source")
 
-#: Journal entries that count as a customer's activity.
-ACTIVITY_KINDS = (
-    JournalEntry.ACCRUAL,
-    JournalEntry.REDEMPTION,
-    JournalEntry.ADJUSTMENT,
-    JournalEntry.ERP_CORRECTION,
-    JournalEntry.REVERSAL,
-    JournalEntry.RESTORATION,
-)
 ADJUSTMENT_KINDS = (JournalEntry.ADJUSTMENT, JournalEntry.ERP_CORRECTION)
 
 #: The longest period a report covers, in months.
@@ -191,58 +205,9 @@ def build_report(period, *, now=None):
     months = {month: Figures(month=month) for month in period.months()}
     total = Figures()
     start_at, end_at = period.start_at, period.end_at
-    in_period = JournalEntry.objects.filter(created_at__gte=start_at, created_at__lt=end_at).order_by()
-
-    # Participants, per month and (distinct over the whole period) in total.
-    activity = in_period.filter(kind__in=ACTIVITY_KINDS)
-    for row in (
-        activity.annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(accounts=Count("account", distinct=True))
-    ):
-        months[_month_key(row["month"])].participants = row["accounts"]
-    total.participants = activity.aggregate(accounts=Count("account", distinct=True))["accounts"]
-
-    # New participants: the month of each account's first journal entry.
-    first_entry = (
-        JournalEntry.objects.filter(account=OuterRef("pk")).order_by("created_at", "id").values("created_at")[:1]
-    )
-    for row in (
-        Account.objects.annotate(first=Subquery(first_entry))
-        .filter(first__gte=start_at, first__lt=end_at)
-        .annotate(month=TruncMonth("first"))
-        .values("month")
-        .annotate(accounts=Count("id"))
-        .order_by()
-    ):
-        months[_month_key(row["month"])].new_participants = row["accounts"]
-
-    # Points moved, and the liability at each month's end.
-    held = F("available_change") + F("pending_change")
-    opening = JournalEntry.objects.filter(created_at__lt=start_at).aggregate(points=Sum(held))["points"] or 0
-    flows = {
-        _month_key(row["month"]): row
-        for row in in_period.annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(
-            accrued=_points_sum(Q(kind=JournalEntry.ACCRUAL) | Q(kind__in=ADJUSTMENT_KINDS, points__gt=0)),
-            redeemed=_points_sum(Q(kind=JournalEntry.REDEMPTION)),
-            restored=_points_sum(Q(kind=JournalEntry.RESTORATION)),
-            expired=_points_sum(Q(kind=JournalEntry.EXPIRY)),
-            held=Sum(held),
-        )
-    }
-    liability = opening
-    for month, figures in months.items():
-        row = flows.get(month)
-        if row is not None:
-            figures.accrued = row["accrued"]
-            figures.redeemed = -row["redeemed"]
-            figures.returned = row["restored"]
-            figures.expired = -row["expired"]
-            liability += row["held"] or 0
-        figures.liability_points = liability
-        figures.liability = _money(liability * point_value)
+    _journal_figures(period, months, total)
+    for figures in months.values():
+        figures.liability = _money(figures.liability_points * point_value)
 
     # Revenue, split by whether the customer is in the program, and paid with points.
     orders = Order.objects.filter(date_placed__gte=start_at, date_placed__lt=end_at).exclude(
@@ -285,6 +250,155 @@ def build_report(period, *, now=None):
     total.liability_points = rows[-1].liability_points
     total.liability = rows[-1].liability
     return Report(period=period, point_value=point_value, months=rows, total=total, tiers=tier_distribution(now=now))
+
+
+def _journal_figures(period, months, total):
+    """Participants, new participants, points moved and liability: roll-ups plus the journal they do not cover."""
+    start_at, end_at = period.start_at, period.end_at
+    first_month, last_month = period.months()[0], period.months()[-1]
+    high = rollups.watermark()
+    kept = list(MovementRollup.objects.filter(month__lte=last_month).order_by()) if high else []
+    # A month the roll-ups serve holds, up to the watermark, only entries inside the period; the others
+    # (the first and last month, when the period cuts them and entries lie outside) are read whole.
+    rolled = set(months) if high else set()
+    for row in kept:
+        if row.month >= first_month and (row.first_at < start_at or row.last_at >= end_at):
+            rolled.discard(row.month)
+    split = [month for month in months if month not in rolled]
+    ranges = Q()
+    for month in split:
+        ranges |= Q(created_at__gte=_local_midnight(month), created_at__lt=_local_midnight(add_months(month, 1)))
+    # The journal's part: everything above the watermark, and the split months whole.
+    journal = JournalEntry.objects.filter(Q(pk__gt=high) | ranges, created_at__lt=end_at).order_by()
+    in_period = journal.filter(created_at__gte=start_at)
+
+    # Points moved, and the liability at each month's end.
+    held = F("available_change") + F("pending_change")
+    opening = sum(row.held_change for row in kept if row.month < first_month)
+    for row in kept:
+        if row.month in rolled:
+            figures = months[row.month]
+            points = row.points_gained + row.points_lost
+            figures.accrued += _accrued(row)
+            figures.redeemed -= points if row.kind == JournalEntry.REDEMPTION else 0
+            figures.returned += points if row.kind == JournalEntry.RESTORATION else 0
+            figures.expired -= points if row.kind == JournalEntry.EXPIRY else 0
+            figures.liability_points += row.held_change
+    for row in (
+        journal.annotate(month=TruncMonth("created_at"))
+        .values("month")
+        .annotate(
+            before=Coalesce(Sum(held, filter=Q(created_at__lt=start_at)), 0),
+            accrued=_points_sum(
+                Q(created_at__gte=start_at)
+                & (Q(kind=JournalEntry.ACCRUAL) | Q(kind__in=ADJUSTMENT_KINDS, points__gt=0))
+            ),
+            redeemed=_points_sum(Q(created_at__gte=start_at, kind=JournalEntry.REDEMPTION)),
+            restored=_points_sum(Q(created_at__gte=start_at, kind=JournalEntry.RESTORATION)),
+            expired=_points_sum(Q(created_at__gte=start_at, kind=JournalEntry.EXPIRY)),
+            held=Coalesce(Sum(held, filter=Q(created_at__gte=start_at)), 0),
+        )
+    ):
+        opening += row["before"]
+        figures = months.get(_month_key(row["month"]))
+        if figures is not None:
+            figures.accrued += row["accrued"]
+            figures.redeemed -= row["redeemed"]
+            figures.returned += row["restored"]
+            figures.expired -= row["expired"]
+            figures.liability_points += row["held"]
+    liability = opening
+    for figures in months.values():
+        liability += figures.liability_points
+        figures.liability_points = liability
+
+    # Participants per month: the roll-up's, and the journal's accounts it does not know in that month.
+    activity = in_period.filter(kind__in=ACTIVITY_KINDS).annotate(month=TruncMonth("created_at"))
+    counted = Q()  # which rows' accounts the roll-up has not counted already
+    known_in_run = Q()
+    if rolled:
+        activity = activity.annotate(
+            known=Exists(
+                AccountMonth.objects.filter(
+                    account=OuterRef("account"),
+                    month=OuterRef("month"),
+                    active=True,
+                )
+            ),
+            known_in_run=Exists(
+                AccountMonth.objects.filter(
+                    account=OuterRef("account"), month__gte=min(rolled), month__lte=max(rolled), active=True
+                )
+            ),
+        )
+        counted, known_in_run = ranges | Q(known=False), Q(known_in_run=True)
+    for row in (
+        activity.values("month").annotate(accounts=Count("account", distinct=True, filter=counted or None)).order_by()
+    ):
+        months[_month_key(row["month"])].participants += row["accounts"]
+    # Over the period, each account once: the roll-up counts the accounts whose active months in the run of
+    # rolled months begin there (previous active month before the run, or none).
+    if rolled:
+        first, last = min(rolled), max(rolled)
+        for row in ParticipationRollup.objects.filter(month__gte=first, month__lte=last).values(
+            "month", "previous_month", "accounts"
+        ):
+            months[row["month"]].participants += row["accounts"]
+            if row["previous_month"] < first or row["previous_month"] == row["month"]:
+                total.participants += row["accounts"]
+        total.participants += activity.exclude(known_in_run).aggregate(accounts=Count("account", distinct=True))[
+            "accounts"
+        ]
+    else:
+        total.participants = activity.aggregate(accounts=Count("account", distinct=True))["accounts"]
+
+    # New participants: accounts whose first journal entry falls in the month (and in the period).
+    if rolled:
+        for row in NewAccountRollup.objects.filter(month__in=rolled).values("month", "accounts"):
+            months[row["month"]].new_participants += row["accounts"]
+        # Entries above the watermark may be an account's first, or come before the one the roll-up saw.
+        first_kept = (
+            JournalEntry.objects.filter(account=OuterRef("account"), pk__lte=high)
+            .order_by("created_at")
+            .values("created_at")[:1]
+        )
+        for row in (
+            JournalEntry.objects.filter(pk__gt=high)
+            .values("account")
+            .annotate(first_above=Min("created_at"), first_kept=Subquery(first_kept))
+            .order_by()
+        ):
+            kept_at, above_at = row["first_kept"], row["first_above"]
+            if kept_at is not None and kept_at <= above_at:
+                continue
+            if kept_at is not None and _month_of(kept_at) in rolled:
+                months[_month_of(kept_at)].new_participants -= 1
+            if start_at <= above_at < end_at and _month_of(above_at) in rolled:
+                months[_month_of(above_at)].new_participants += 1
+    if split:
+        earlier = JournalEntry.objects.filter(account=OuterRef("account"), created_at__lt=OuterRef("created_at"))
+        for row in (
+            JournalEntry.objects.filter(ranges, created_at__gte=start_at, created_at__lt=end_at)
+            .filter(~Exists(earlier))
+            .annotate(month=TruncMonth("created_at"))
+            .values("month")
+            .annotate(accounts=Count("account", distinct=True))
+            .order_by()
+        ):
+            months[_month_key(row["month"])].new_participants += row["accounts"]
+
+
+def _accrued(row):
+    """What a roll-up row adds to "accrued": accruals, and the positive side of adjustments."""
+    if row.kind == JournalEntry.ACCRUAL:
+        return row.points_gained + row.points_lost
+    if row.kind in ADJUSTMENT_KINDS:
+        return row.points_gained
+    return 0
+
+
+def _month_of(moment):
+    return timezone.localtime(moment).date().replace(day=1)
 
 
 def tier_distribution(*, now=None):
