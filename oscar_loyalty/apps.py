@@ -109,4 +109,7 @@ class LoyaltyConfig(OscarConfig):
                 name="secret-code-issue",
             ),
         ]
+        from oscar_loyalty.codes.urls import customer_urls
+
+        urls += customer_urls()
         return self.post_process_urls(urls)

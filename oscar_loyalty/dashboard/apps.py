@@ -106,4 +106,7 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
                 name="loyalty-reward-order-packing-list",
             ),
         ]
+        from oscar_loyalty.codes.urls import dashboard_urls
+
+        urls += dashboard_urls()
         return self.post_process_urls(urls)

@@ -20,6 +20,8 @@ LOYALTY_NAVIGATION = {
         {"label": _("KPIs"), "url_name": "loyalty-dashboard:loyalty-kpis"},
         {"label": _("Points accounts"), "url_name": "loyalty-dashboard:loyalty-account-list"},
         {"label": _("Program settings"), "url_name": "loyalty-dashboard:loyalty-program"},
+        {"label": _("Point codes"), "url_name": "loyalty-dashboard:loyalty-code-batch-list"},
+        {"label": _("Dealers"), "url_name": "loyalty-dashboard:loyalty-dealer-list"},
         {"label": _("Rewards catalogue"), "url_name": "loyalty-dashboard:loyalty-reward-list"},
         {"label": _("Reward orders"), "url_name": "loyalty-dashboard:loyalty-reward-order-list"},
     ],
