@@ -114,6 +114,9 @@ DEFAULTS = {
     # On PostgreSQL, run the hot ledger operations as the database functions the
     # migrations create (one round trip each); False runs them in Python.
     "DATABASE_FUNCTIONS": True,
+    # Accounts the beat passes (activation, expiry) settle per transaction: a customer in a
+    # chunk waits for that chunk, never for the whole pass.
+    "BATCH_CHUNK_ACCOUNTS": 250,
     # --- The KPI report ---
     # Seconds the hourly roll-up of the journal waits for the transactions writing it to end
     # before it leaves the newest entries to its next run.
