@@ -250,7 +250,7 @@ def test_staff_see_dealers_registration_rates_and_points_and_download_them(clien
     page = client.get(dash("loyalty-dealer-list")).content.decode()
     assert "75.0%" in page and "150" in page
     detail = client.get(dash("loyalty-dealer-detail", pk=dealer.pk)).content.decode()
-    assert "3 registered (75.0%), 150 points issued" in detail
+    assert "registered: 3 (75.0%), points issued: 150" in detail
 
     response = client.get(dash("loyalty-dealer-csv"))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
