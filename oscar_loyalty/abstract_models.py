@@ -167,6 +167,10 @@ class AbstractLot(models.Model):
         db_index=False,
     )
     created_at = models.DateTimeField(_("Created"))
+    # Where the points were earned ("web", "store:12", ...); None on lots older than channels.
+    channel = models.CharField(_("Sales channel"), max_length=64, null=True, blank=True)
+    # What the lot may pay for (``oscar_loyalty.ledger.terms``); None: any order.
+    spend_terms = models.JSONField(_("Spend restrictions"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -184,6 +188,8 @@ class AbstractLot(models.Model):
             # pattern-ops twins, and nullable links indexed only where set.
             models.Index(fields=["order_number"], name="loyalty_lot_order_number"),
             models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="loyalty_lot_parent"),
+            # Spending asks whether an account holds lots with restrictions.
+            models.Index(fields=["account"], condition=Q(spend_terms__isnull=False), name="loyalty_lot_restricted"),
         ]
         constraints = [
             CheckConstraint(

@@ -306,3 +306,28 @@ if not is_model_registered("oscar_loyalty", "NewAccountRollup"):
         pass
 
     __all__.append("NewAccountRollup")
+
+    __all__.append("BatchRequest")
+
+from oscar_loyalty.campaigns import abstract_models as campaigns  # noqa: E402
+
+if not is_model_registered("oscar_loyalty", "CampaignRule"):
+
+    class CampaignRule(campaigns.AbstractCampaignRule):
+        pass
+
+    __all__.append("CampaignRule")
+
+if not is_model_registered("oscar_loyalty", "CampaignBudget"):
+
+    class CampaignBudget(campaigns.AbstractCampaignBudget):
+        pass
+
+    __all__.append("CampaignBudget")
+
+if not is_model_registered("oscar_loyalty", "CampaignAward"):
+
+    class CampaignAward(campaigns.AbstractCampaignAward):
+        pass
+
+    __all__.append("CampaignAward")

@@ -22,6 +22,9 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 from oscar.core.loading import get_class, get_model
 
+from oscar_loyalty.campaigns import engine as campaign_engine
+from oscar_loyalty.campaigns import facts as campaign_facts
+from oscar_loyalty.campaigns import snapshot as campaign_snapshot
 from oscar_loyalty.earning import margins, tiers
 from oscar_loyalty.earning.calculations import LineInput, order_accrual, upcoming_points
 from oscar_loyalty.settings import loyalty_settings
@@ -78,9 +81,10 @@ class LineBonus:
 @dataclass(frozen=True)
 class BasketBonus:
     lines: list
-    total: int
+    total: int  # the cashback and the campaigns' bonus
     tier: object
     up_to: bool
+    awards: tuple = ()  # the campaign rules' awards (``campaigns.engine.Award``)
 
     def for_line(self, line):
         return next((item for item in self.lines if item.line.pk == line.pk), None)
@@ -94,6 +98,7 @@ class BonusDisplay:
         self.user = getattr(request, "user", None)
         self.now = now or timezone.now()
         self._coefficients = {}
+        self._product_facts = {}
         self._bonuses = {}
         self._baskets = {}
         # Lists of products (by id()) already given to prepare() by the template tags.
@@ -111,6 +116,26 @@ class BonusDisplay:
         if self.up_to:
             return tiers.top_tier(tier_list)
         return tiers.tier_for(self.user, now=self.now, tier_list=tier_list)
+
+    @cached_property
+    def rules(self):
+        """The active campaign rules: a snapshot from Django's cache, read once per request."""
+        return campaign_snapshot.cached_rules()
+
+    @cached_property
+    def rule_needs(self):
+        return campaign_facts.Needs(self.rules)
+
+    @cached_property
+    def customer(self):
+        """The visitor as campaign rules see them (an anonymous visitor matches rules for everyone only)."""
+        if self.up_to:
+            return campaign_engine.ANONYMOUS
+        return campaign_facts.customer_facts(self.user, self.rule_needs, tier=self.tier, now=self.now)
+
+    @cached_property
+    def local_now(self):
+        return timezone.localtime(self.now)
 
     @cached_property
     def program_url(self):
@@ -146,6 +171,8 @@ class BonusDisplay:
         children = load_public_children(parents)
         prefetch_stockrecords([product for product in new if not product.is_parent] + children)
         self._coefficients.update(margins.coefficients(new + children))
+        if self.rules:
+            self._product_facts.update(campaign_facts.product_facts(new + children, self.rule_needs))
 
     def for_product(self, product):
         """The :class:`Bonus` for buying one ``product`` (a range for a parent), or None if it earns nothing."""
@@ -183,7 +210,30 @@ class BonusDisplay:
             return None
         amount = price.incl_tax if price.is_tax_known else price.excl_tax
         coefficient = self._coefficients.get(product.pk, margins.NEUTRAL)
-        return upcoming_points(amount, tier.cashback_percent, coefficient)
+        points = upcoming_points(amount, tier.cashback_percent, coefficient)
+        if not self.rules:
+            return points
+        occasion = campaign_engine.Occasion(
+            at=self.local_now,
+            lines=(self._campaign_line(product, amount, points),),
+            channel=loyalty_settings.DEFAULT_CHANNEL,
+            per_product=True,
+        )
+        return points + campaign_engine.evaluate(self.rules, occasion, self.customer).bonus
+
+    def _campaign_line(self, product, amount, points, *, reference="", earns=True):
+        parent_id, class_id, paths, group_id = self._product_facts.get(product.pk, (None, None, (), None))
+        return campaign_engine.Line(
+            reference=reference,
+            amount=amount,
+            base_points=points,
+            product_id=product.pk,
+            parent_id=parent_id,
+            class_id=class_id,
+            category_paths=paths,
+            margin_group_id=group_id,
+            earns=earns,
+        )
 
     def _basket_bonus(self, basket):
         tier = self.tier
@@ -208,7 +258,28 @@ class BonusDisplay:
             LineBonus(line=line, points=accrual.points, offer_discounted=line_input.offer_discounted)
             for (line, _amount), line_input, accrual in zip(priced, inputs, accruals, strict=True)
         ]
-        return BasketBonus(lines=items, total=sum(item.points for item in items), tier=tier, up_to=self.up_to)
+        base = sum(item.points for item in items)
+        awards = ()
+        if self.rules:
+            products = [line.product for line, _amount in priced if line.product_id]
+            self._product_facts.update(campaign_facts.product_facts(products, self.rule_needs))
+            occasion = campaign_engine.Occasion(
+                at=self.local_now,
+                lines=tuple(
+                    self._campaign_line(
+                        line.product,
+                        accrual.paid,
+                        accrual.points,
+                        reference=str(line.pk),
+                        earns=loyalty_settings.OFFERS_EARN or not line_input.offer_discounted,
+                    )
+                    for (line, _amount), line_input, accrual in zip(priced, inputs, accruals, strict=True)
+                ),
+                channel=loyalty_settings.DEFAULT_CHANNEL,
+            )
+            awards = campaign_engine.evaluate(self.rules, occasion, self.customer).awards
+        total = base + sum(award.points for award in awards)
+        return BasketBonus(lines=items, total=total, tier=tier, up_to=self.up_to, awards=awards)
 
 
 def for_request(request):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger, signals
+from oscar_loyalty.campaigns import services as campaigns
 from oscar_loyalty.checkout.calculations import points_value
 from oscar_loyalty.earning import margins, tiers
 from oscar_loyalty.earning.calculations import LineAccrual, LineInput, order_accrual
@@ -74,15 +75,22 @@ def order_lines(order: AbstractOrder) -> list[LineInput]:
 
 def calculate_order_points(order: AbstractOrder, tier: AbstractTier | None) -> list[LineAccrual]:
     """Per-line accruals for ``order`` at ``tier`` (pure formula over the order's data)."""
+    return _order_points(order, tier)[1]
+
+
+def _order_points(order, tier):
+    """``(line inputs, per-line accruals)`` of ``order`` at ``tier``."""
     if tier is None:
-        return []
-    return order_accrual(
-        order_lines(order),
+        return [], []
+    inputs = order_lines(order)
+    accruals = order_accrual(
+        inputs,
         cashback_percent=tier.cashback_percent,
         reduction=points_paid(order),
         spread_reductions=loyalty_settings.SPREAD_REDUCTIONS,
         offers_earn=loyalty_settings.OFFERS_EARN,
     )
+    return inputs, accruals
 
 
 def goods_value(order: AbstractOrder) -> Decimal:
@@ -95,23 +103,30 @@ def goods_value(order: AbstractOrder) -> Decimal:
     return value or Decimal("0.00")
 
 
-def accrue_for_order(order: AbstractOrder, *, now: datetime | None = None) -> AbstractLot | None:
+def accrue_for_order(
+    order: AbstractOrder, *, now: datetime | None = None, channel: str | None = None
+) -> AbstractLot | None:
     """Accrue an order's points as a pending lot and count it towards the customer's tier.
 
     Idempotent per order: a status bouncing back and forth, or the ERP and
     the shop both reporting the order paid, accrue once. Earns at the tier in
-    effect before this order counts. A return, refund or lower goods total
-    recorded before the order earned is honoured: the lot is written for the
-    whole order and the returned share is taken back from it at once, so a
-    later change of that share moves it either way. Returns the lot, or None
-    (a guest order, an order that earns nothing, or one already accrued).
+    effect before this order counts. The active campaign rules add their own
+    lots (one per rule, see ``oscar_loyalty.campaigns``); ``channel`` is the
+    sales channel recorded on every lot ("web" by default; e.g. "store:12"
+    for a sale the accounting system reports from a store). A return, refund
+    or lower goods total recorded before the order earned is honoured: the
+    lots are written for the whole order and the returned share is taken back
+    from them at once, so a later change of that share moves it either way.
+    Returns the base cashback's lot, or None (a guest order, an order whose
+    base earns nothing, or one already accrued).
     """
     if not order.user_id:
         return None
     now = now or timezone.now()
+    channel = channel or campaigns.default_channel()
     with transaction.atomic():
         tier = tiers.tier_for(order.user, now=now)
-        accruals = calculate_order_points(order, tier)
+        inputs, accruals = _order_points(order, tier)
         paid = sum((a.paid for a in accruals), Decimal("0.00")).quantize(CENT)
         purchase, created = QualifyingPurchase.objects.get_or_create(
             order_number=order.number,
@@ -130,6 +145,7 @@ def accrue_for_order(order: AbstractOrder, *, now: datetime | None = None) -> Ab
                     key=accrual_key(order.number),
                     reason=_("Order %(number)s") % {"number": order.number},
                     order=order.number,
+                    channel=channel,
                     now=now,
                 )
             except ledger.AccountBlocked:
@@ -137,7 +153,10 @@ def accrue_for_order(order: AbstractOrder, *, now: datetime | None = None) -> Ab
                 # complete: the purchase counts, the points do not.
                 logger.warning("Order %s earned no points: the customer's account is blocked.", order.number)
                 points = 0
-        if lot is not None and returned > 0:
+        evaluation, _rules = campaigns.evaluate_order(order, tier, inputs, accruals, channel=channel, now=now)
+        awards = campaigns.award_order(order, evaluation, channel=channel, now=now)
+        points += sum(award.points for award in awards)
+        if (lot is not None or awards) and returned > 0:
             reversal = ledger.reverse_order(
                 order.number,
                 share=returned,

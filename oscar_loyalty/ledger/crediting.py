@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_loyalty import signals
-from oscar_loyalty.ledger import database
+from oscar_loyalty.ledger import database, terms
 from oscar_loyalty.ledger.accounts import (
     clean_order_number,
     in_database,
@@ -49,13 +50,17 @@ def accrue(
     origin: str | None = None,
     actor: AbstractBaseUser | str | None = None,
     now: datetime | None = None,
+    channel: str | None = None,
+    spend_terms: dict | None = None,
 ) -> AbstractLot:
     """Credit ``points`` as a new lot and return the lot.
 
     The lot is pending for ``hold_days`` (default ``OSCAR_LOYALTY_HOLD_DAYS``)
     and expires ``expires_in_days`` after now (default
     ``OSCAR_LOYALTY_EXPIRY_DAYS``). Outstanding debt is paid off first.
-    ``order`` is an order number, or anything with a ``number``.
+    ``order`` is an order number, or anything with a ``number``. ``channel``
+    records where the points were earned; ``spend_terms`` restricts what the
+    lot may pay for (see ``oscar_loyalty.ledger.terms``).
     """
     points = check_points(points)
     key = check_key(key)
@@ -69,9 +74,13 @@ def accrue(
     origin = origin or (Lot.ORDER if order_number else Lot.MANUAL)
     if origin not in {Lot.ORDER, Lot.MANUAL, Lot.CAMPAIGN, Lot.ERP}:
         raise InvalidOperation(_("Unknown origin of points: %(origin)s.") % {"origin": origin})
+    spend_terms = terms.check_terms(spend_terms)
+    channel = str(channel)[:64] if channel else None
     user_id = user_id_of(user)
     actor_user, actor_name = actor_of(actor)
     now = now or timezone.now()
+    # Lot terms join the fingerprint only when given: keys written before them replay as they did.
+    extra = {"terms": spend_terms} if spend_terms else {}
     fp = fingerprint(
         "accrue",
         user=user_id,
@@ -81,26 +90,32 @@ def accrue(
         hold=hold_days,
         expires=expires_in_days,
         origin=origin,
+        **extra,
     )
     available_at = now + timedelta(days=hold_days)
     expires_at = now + timedelta(days=expires_in_days)
     if database.enabled():
-        lot, replayed = in_database(
-            database.accrue,
-            user_id,
-            points,
-            key=key,
-            fingerprint=fp,
-            reason=clip(reason),
-            order_number=order_number,
-            order_line=str(order_line or ""),
-            origin=origin,
-            available_at=available_at,
-            expires_at=expires_at,
-            actor_id=actor_user.pk if actor_user is not None else None,
-            actor_name=actor_name,
-            now=now,
-        )
+        # The database function predates the channel and the terms: they are set in the same transaction.
+        with transaction.atomic() if (channel or spend_terms) else nullcontext():
+            lot, replayed = in_database(
+                database.accrue,
+                user_id,
+                points,
+                key=key,
+                fingerprint=fp,
+                reason=clip(reason),
+                order_number=order_number,
+                order_line=str(order_line or ""),
+                origin=origin,
+                available_at=available_at,
+                expires_at=expires_at,
+                actor_id=actor_user.pk if actor_user is not None else None,
+                actor_name=actor_name,
+                now=now,
+            )
+            if not replayed and (channel or spend_terms):
+                Lot.objects.filter(pk=lot.pk).update(channel=channel, spend_terms=spend_terms)
+                lot.channel, lot.spend_terms = channel, spend_terms
         if not replayed:
             send_on_commit(signals.points_accrued, lot=lot)
         return lot
@@ -120,6 +135,8 @@ def accrue(
             order_number=order_number,
             order_line=str(order_line or ""),
             now=now,
+            channel=channel,
+            spend_terms=spend_terms,
         )
         lot.save()
         bucket = "pending_change" if lot.status == Lot.PENDING else "available_change"

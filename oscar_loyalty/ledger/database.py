@@ -67,6 +67,10 @@ class NoAccount(Exception):
     """The customer has no account yet: create it, then call again."""
 
 
+class RestrictedLots(Exception):
+    """The account holds lots with spend restrictions: spend in Python, where the basket is weighed."""
+
+
 def enabled():
     """Whether the hot operations run as database functions: on PostgreSQL, unless the shop turned it off."""
     return connection.vendor == "postgresql" and loyalty_settings.DATABASE_FUNCTIONS
@@ -149,4 +153,6 @@ def _refusal(sqlstate, detail, requested):
         return InvalidOperation(_("There is no such reservation."))
     if sqlstate == "LY006":
         return ReservationReleased()
+    if sqlstate == "LY008":
+        return RestrictedLots()
     return InvalidOperation(_("The lots hold fewer points than the account says."))

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db.models import Min, Q
 from oscar.core.loading import get_model
 
+from oscar_loyalty.ledger import terms
 from oscar_loyalty.ledger.calculations import allocate
 from oscar_loyalty.ledger.exceptions import AccountBlocked, InsufficientPoints
 from oscar_loyalty.ledger.people import clip
@@ -72,7 +73,9 @@ def pay_debt(account, points):
     return paid_off
 
 
-def credit_lot(account, points, *, origin, available_at, expires_at, order_number, order_line, now):
+def credit_lot(
+    account, points, *, origin, available_at, expires_at, order_number, order_line, now, channel=None, spend_terms=None
+):
     """A new lot for a credit, its points paying off debt first; the caller saves it."""
     paid_off = pay_debt(account, points)
     remaining = points - paid_off
@@ -88,6 +91,8 @@ def credit_lot(account, points, *, origin, available_at, expires_at, order_numbe
         order_number=order_number,
         order_line=order_line,
         created_at=now,
+        channel=channel,
+        spend_terms=spend_terms,
     )
     if pending:
         account.pending += remaining
@@ -98,24 +103,38 @@ def credit_lot(account, points, *, origin, available_at, expires_at, order_numbe
     return lot, paid_off
 
 
-def take_available(account, points, now):
-    """Take ``points`` from the account's available lots, soonest-expiring first."""
+def take_available(account, points, now, *, honour_terms=False, basket=None):
+    """Take ``points`` from the account's available lots, soonest-expiring first.
+
+    With ``honour_terms`` (spending), a lot with spend restrictions gives
+    only what they allow for ``basket`` (nothing without one); a manual
+    correction takes from any lot.
+    """
     if points > account.available:
         raise InsufficientPoints.of(account.available, points)
     lots = Lot.objects.filter(account=account, status=Lot.ACTIVE, remaining__gt=0, expires_at__gt=now).order_by(
         "expires_at", "pk"
     )
-    taken = allocate([(lot, lot.remaining) for lot in lots.only("pk", "remaining", "expires_at")], points)
+    if honour_terms:
+        candidates = terms.offered(
+            lots.only("pk", "remaining", "expires_at", "spend_terms"), basket, loyalty_settings.POINT_VALUE
+        )
+        spendable = sum(amount for _lot, amount in candidates)
+        if points > spendable:
+            raise InsufficientPoints.of(spendable, points)
+    else:
+        candidates = [(lot, lot.remaining) for lot in lots.only("pk", "remaining", "expires_at")]
+    taken = allocate(candidates, points)
     for lot, amount in taken:
         lot.remaining -= amount
     return taken
 
 
-def hold(account, points, *, key, fp, order_number, now):
+def hold(account, points, *, key, fp, order_number, now, basket=None):
     if account.is_blocked:
         raise AccountBlocked()
     settle(account, now)
-    taken = take_available(account, points, now)
+    taken = take_available(account, points, now, honour_terms=True, basket=basket)
     Lot.objects.bulk_update([lot for lot, _amount in taken], ["remaining"])
     reservation = Reservation.objects.create(
         account=account,

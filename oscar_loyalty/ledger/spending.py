@@ -28,6 +28,7 @@ from oscar_loyalty.ledger.exceptions import (
 )
 from oscar_loyalty.ledger.lots import Writes, allocations_of, capture_held, hold, save_balances, settle, unhold
 from oscar_loyalty.ledger.people import user_id_of
+from oscar_loyalty.ledger.terms import SpendBasket
 from oscar_loyalty.settings import loyalty_settings
 
 if TYPE_CHECKING:
@@ -40,16 +41,23 @@ Reservation = get_model("oscar_loyalty", "Reservation")
 
 @replay_on_collision
 def reserve(
-    user: AbstractBaseUser | int, points: int, *, key: str, order_number: str, now: datetime | None = None
+    user: AbstractBaseUser | int,
+    points: int,
+    *,
+    key: str,
+    order_number: str,
+    now: datetime | None = None,
+    basket: SpendBasket | None = None,
 ) -> AbstractReservation:
     """Hold ``points`` for an order being placed; returns the reservation.
 
     The points leave the available balance at once, taken from the lots
     that expire soonest. ``capture`` spends them, ``release`` gives them back;
     a held reservation older than ``OSCAR_LOYALTY_RESERVATION_TIMEOUT_MINUTES``
-    is released by the beat task.
+    is released by the beat task. A lot with spend restrictions pays only
+    what they allow for ``basket`` (the order's goods), and nothing without one.
     """
-    return _spend("reserve", user, points, key=key, order_number=order_number, now=now)
+    return _spend("reserve", user, points, key=key, order_number=order_number, now=now, basket=basket)
 
 
 def capture(reservation: AbstractReservation | int, *, now: datetime | None = None) -> AbstractReservation:
@@ -83,13 +91,19 @@ def capture(reservation: AbstractReservation | int, *, now: datetime | None = No
 
 @replay_on_collision
 def redeem(
-    user: AbstractBaseUser | int, points: int, *, key: str, order_number: str, now: datetime | None = None
+    user: AbstractBaseUser | int,
+    points: int,
+    *,
+    key: str,
+    order_number: str,
+    now: datetime | None = None,
+    basket: SpendBasket | None = None,
 ) -> AbstractReservation:
     """Reserve and capture in one transaction, for spending outside checkout."""
-    return _spend("redeem", user, points, key=key, order_number=order_number, now=now)
+    return _spend("redeem", user, points, key=key, order_number=order_number, now=now, basket=basket)
 
 
-def _spend(operation, user, points, *, key, order_number, now):
+def _spend(operation, user, points, *, key, order_number, now, basket=None):
     points = check_points(points)
     key = check_key(key)
     order_number = required_order_number(order_number)
@@ -113,15 +127,19 @@ def _spend(operation, user, points, *, key, order_number, now):
             if not get_user_model().objects.filter(pk=user_id).exists():
                 raise UnknownCustomer() from None
             raise InsufficientPoints.of(0, points) from None
-        if not replayed:
-            signal = signals.points_captured if operation == "redeem" else signals.points_reserved
-            send_on_commit(signal, reservation=reservation)
-        return reservation
+        except database.RestrictedLots:
+            # Lots with spend restrictions are weighed against the basket in Python, below.
+            pass
+        else:
+            if not replayed:
+                signal = signals.points_captured if operation == "redeem" else signals.points_reserved
+                send_on_commit(signal, reservation=reservation)
+            return reservation
     with transaction.atomic():
         account, replayed = lock_for_operation(user_id, key, fp)
         if replayed is not None:
             return replayed.reservation
-        reservation = hold(account, points, key=key, fp=fp, order_number=order_number, now=now)
+        reservation = hold(account, points, key=key, fp=fp, order_number=order_number, now=now, basket=basket)
         if operation == "redeem":
             Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.CAPTURED, captured_at=now)
             capture_held(account, reservation, now)
