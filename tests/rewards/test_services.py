@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 from django.utils import timezone
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 from oscar.test.factories import create_order
 
 from oscar_loyalty import ledger
@@ -367,3 +367,25 @@ def test_a_prize_returned_damaged_stays_out_of_stock(customer, reward):
     reward.refresh_from_db()
     assert reward.stock == 9
     assert available(customer) == 2000
+
+
+def test_a_reward_voucher_discounts_its_customers_basket_and_nobody_elses(customer):
+    from oscar.apps.partner.strategy import Selector
+    from oscar.test.factories import create_basket, create_product
+
+    Applicator = get_class("offer.applicator", "Applicator")
+    reward_order = services.redeem(customer, make_reward(kind=Reward.VOUCHER), key="form-key-0001")
+    product = create_product(price="2000.00", num_in_stock=10)
+
+    def discount_for(owner):
+        basket = create_basket(empty=True)
+        basket.owner = owner
+        basket.save()
+        basket.strategy = Selector().strategy()
+        basket.add_product(product)
+        basket.vouchers.add(reward_order.voucher)
+        Applicator().apply(basket, owner)
+        return basket.total_discount
+
+    assert discount_for(customer) == 500
+    assert discount_for(customer_with_points(0)) == 0
