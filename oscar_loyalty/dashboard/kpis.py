@@ -67,6 +67,7 @@ from oscar_loyalty.settings import loyalty_settings
 Account = get_model("oscar_loyalty", "Account")
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 Tier = get_model("oscar_loyalty", "Tier")
+CustomerTier = get_model("oscar_loyalty", "CustomerTier")
 MovementRollup = get_model("oscar_loyalty", "MovementRollup")
 AccountMonth = get_model("oscar_loyalty", "AccountMonth")
 ParticipationRollup = get_model("oscar_loyalty", "ParticipationRollup")
@@ -402,26 +403,28 @@ def _month_of(moment):
 
 
 def tier_distribution(*, now=None):
-    """Account holders by the tier in effect at ``now``, from the entry tier up: two queries."""
+    """Account holders by the tier in effect at ``now``, from the entry tier up: three queries.
+
+    The holders are counted from the accounts' index alone; only the tier
+    records (fewer than the accounts, and narrower) are grouped, and the
+    holders without one are the difference.
+    """
     now = now or timezone.now()
     tiers = list(Tier.objects.all())
-    pin_active = Q(user__loyalty_tier__pinned_tier__isnull=False) & (
-        Q(user__loyalty_tier__pinned_until__isnull=True) | Q(user__loyalty_tier__pinned_until__gt=now)
-    )
+    holders = Account.objects.filter(user__isnull=False).count()
+    pin_active = Q(pinned_tier__isnull=False) & (Q(pinned_until__isnull=True) | Q(pinned_until__gt=now))
     counts = {
         row["tier_ref"]: row["accounts"]
-        for row in Account.objects.filter(user__isnull=False)
+        for row in CustomerTier.objects.filter(Exists(Account.objects.filter(user_id=OuterRef("user_id"))))
         .annotate(
-            tier_ref=Case(
-                When(pin_active, then=F("user__loyalty_tier__pinned_tier")),
-                default=F("user__loyalty_tier__tier"),
-                output_field=IntegerField(),
-            )
+            tier_ref=Case(When(pin_active, then=F("pinned_tier")), default=F("tier"), output_field=IntegerField())
         )
         .values("tier_ref")
-        .annotate(accounts=Count("id"))
+        .annotate(accounts=Count("pk"))
         .order_by()
+        if row["tier_ref"] is not None
     }
+    counts[None] = holders - sum(counts.values())
     # Customers without a tier record are in the entry tier, as ``tier_for`` says.
     entry = qualifying_tier(tiers, Decimal(0))
     without = counts.pop(None, 0)

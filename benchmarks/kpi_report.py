@@ -1,0 +1,270 @@
+"""The KPI page on a big program: 1,000,000 accounts and 10,000,000 journal entries over 24 months.
+
+Generates the accounts (each with a customer, a fifth of them with a tier)
+and the journal with SQL (``INSERT ... SELECT generate_series``, the
+journal's secondary indexes and foreign keys dropped around the load and
+built again after), rolls the journal up as the hourly beat task does, adds
+an hour's worth of entries above the watermark, then times the KPI page for
+the last 12 months through Django's test client, and in the same run one bare
+``SELECT sum(points)`` over the journal as the anchor. The page's figures are
+asserted equal to those computed straight from the journal, and
+``loyalty_check``'s roll-up verification must find nothing.
+
+    python -m benchmarks.kpi_report [--accounts 1000000] [--entries 10000000] [--months 24]
+
+Needs PostgreSQL (``DATABASE_URL``, default a ``loyalty_bench_kpis``
+database on the local server). Target: the page costs at most a tenth of
+the full scan (``ratio`` ≤ 0.1). The last line of output is one JSON object
+with the figures.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+from benchmarks.common import emit_json, ensure_database, rounded, setup_django
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/loyalty_bench_kpis"
+TARGET_RATIO = 0.1
+TIMED_RUNS = 5
+# Entries in the hour since the last roll-up, as a share of the whole journal (24 months = 17,520 hours).
+HOUR_SHARE = 1 / 17_520
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.kpi_report", description=__doc__.split("\n")[0])
+    parser.add_argument("--accounts", type=int, default=1_000_000, help="accounts (default 1,000,000)")
+    parser.add_argument("--entries", type=int, default=10_000_000, help="journal entries (default 10,000,000)")
+    parser.add_argument("--months", type=int, default=24, help="months the entries span, up to now (default 24)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the accounts and journal a previous run of the same size generated"
+    )
+    return parser.parse_args(argv)
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def execute(sql, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def table(name):
+    from django.db import connection
+    from oscar.core.loading import get_model
+
+    return connection.ops.quote_name(get_model("oscar_loyalty", name)._meta.db_table)
+
+
+def generate(accounts, entries, months):
+    """Customers, accounts, tiers and the journal, with SQL; returns the seconds it took."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    started = time.perf_counter()
+    users = connection.ops.quote_name(get_user_model()._meta.db_table)
+    journal = table("JournalEntry")
+    rolled_up = [table(name) for name in ("MovementRollup", "AccountMonth", "ParticipationRollup", "NewAccountRollup")]
+    execute(
+        f"TRUNCATE {journal}, {table('Allocation')}, {table('Reversal')}, {table('Reservation')}, {table('Lot')}, "
+        f"{table('Account')}, {table('CustomerTier')}, {table('RollupWatermark')}, {', '.join(rolled_up)}, {users} "
+        "RESTART IDENTITY CASCADE"
+    )
+    execute("SET maintenance_work_mem = '512MB'")
+    log(f"customers and accounts: {accounts:,}")
+    execute(
+        f"INSERT INTO {users} (password, is_superuser, username, first_name, last_name, email, is_staff, is_active, "
+        "date_joined) SELECT '!', false, 'bench-' || g, 'Иван', 'Петров' || g, 'c' || g || '@example.com', false, "
+        "true, now() FROM generate_series(1, %s) g",
+        [accounts],
+    )
+    execute(
+        f"INSERT INTO {table('Account')} (user_id, customer_name, status, available, pending, reserved, debt, "
+        "created_at, updated_at) SELECT id, first_name || ' ' || last_name, 'active', 0, 0, 0, 0, now(), now() "
+        f"FROM {users}"
+    )
+    execute(
+        f"INSERT INTO {table('CustomerTier')} (user_id, tier_id, pinned_tier_id, pinned_until, pinned_by, volume, "
+        f"last_purchase_at, updated_at) SELECT u.id, (SELECT id FROM {table('Tier')} ORDER BY threshold OFFSET 1 "
+        "LIMIT 1), NULL, NULL, '', 50000, now(), now() "
+        f"FROM {users} u WHERE u.id % 5 = 0"
+    )
+
+    # The journal's indexes and foreign keys but the primary key are built once, after the load.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')",
+            [journal],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            [journal],
+        )
+        indexes = cursor.fetchall()
+    for name, _definition in constraints:
+        execute(f'ALTER TABLE {journal} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        execute(f"DROP INDEX {name}")
+
+    log(f"journal: {entries:,} entries over {months} months")
+    # Entry g is dated in order over the months up to a few hours ago, for the account g spreads to; its kind
+    # comes from g too: half accruals (pending), the rest activations, spending, expiries, adjustments either
+    # way, restorations and reversals, with the bucket changes each kind makes.
+    execute(
+        f"""
+        INSERT INTO {journal} (account_id, kind, points, available_change, pending_change, reserved_change,
+                               debt_change, order_number, key, fingerprint, actor_name, reason, created_at)
+        SELECT 1 + (g * 7919) %% %(accounts)s, k.kind, k.points, k.available, k.pending, 0, 0, '', 'bench-' || g,
+               '', '', '', now() - interval '3 hours' - (%(entries)s - g) * %(step)s * interval '1 second'
+        FROM generate_series(1::bigint, %(entries)s) g
+        CROSS JOIN LATERAL (SELECT 10 + g %% 490 AS p, g %% 20 AS slot) v
+        CROSS JOIN LATERAL (SELECT
+            CASE WHEN slot < 10 THEN 'accrual' WHEN slot < 13 THEN 'activation' WHEN slot < 16 THEN 'redemption'
+                 WHEN slot = 16 THEN 'expiry' WHEN slot = 17 THEN 'adjustment' WHEN slot = 18 THEN 'restoration'
+                 ELSE 'reversal' END AS kind,
+            CASE WHEN slot < 10 THEN p WHEN slot < 13 THEN 0 WHEN slot < 17 THEN -p
+                 WHEN slot = 17 THEN CASE WHEN g %% 3 = 0 THEN -p ELSE p END
+                 WHEN slot = 18 THEN p ELSE -p END AS points,
+            CASE WHEN slot < 10 THEN 0 WHEN slot < 13 THEN p WHEN slot < 17 THEN -p
+                 WHEN slot = 17 THEN CASE WHEN g %% 3 = 0 THEN -p ELSE p END
+                 WHEN slot = 18 THEN p ELSE -p END AS available,
+            CASE WHEN slot < 10 THEN p WHEN slot < 13 THEN -p ELSE 0 END AS pending
+        ) k
+        """,
+        {"accounts": accounts, "entries": entries, "step": months * 30.4 * 86400 / entries},
+    )
+    log("journal: indexes and foreign keys")
+    for _name, definition in indexes:
+        execute(definition)
+    for name, definition in constraints:
+        execute(f'ALTER TABLE {journal} ADD CONSTRAINT "{name}" {definition}')
+    for name in ("Account", "CustomerTier", "JournalEntry"):
+        execute(f"VACUUM ANALYZE {table(name)}")
+    execute(f"VACUUM ANALYZE {users}")
+    return time.perf_counter() - started
+
+
+def add_recent(count, accounts):
+    """``count`` entries in the last hour, above the roll-ups' watermark (what the page reads from the journal)."""
+    from oscar.core.loading import get_model
+
+    first_key = (
+        get_model("oscar_loyalty", "JournalEntry").objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    ) + 1
+    execute(
+        f"INSERT INTO {table('JournalEntry')} (account_id, kind, points, available_change, pending_change, "
+        "reserved_change, debt_change, order_number, key, fingerprint, actor_name, reason, created_at) "
+        "SELECT 1 + (g * 104729) %% %(accounts)s, 'accrual', 25, 0, 25, 0, 0, '', 'recent-' || g, '', '', '', "
+        "now() - interval '1 hour' + g * interval '1 millisecond' FROM generate_series(%(first)s::bigint, %(last)s) g",
+        {"accounts": accounts, "first": first_key, "last": first_key + count - 1},
+    )
+
+
+def time_page(client, url):
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, response.status_code
+    return elapsed
+
+
+def time_full_scan():
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT sum(points) FROM {table('JournalEntry')}")
+        cursor.fetchone()
+    return time.perf_counter() - started
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    ensure_database(url)
+    setup_django(url)
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.urls import reverse
+    from oscar.core.loading import get_model
+
+    call_command("migrate", interactive=False, verbosity=0)
+    setup_test_environment()
+    from oscar_loyalty.dashboard import kpis
+    from oscar_loyalty.reporting import rollups
+    from tests.reporting.journal_figures import figures_of, straight_from_journal
+
+    Account = get_model("oscar_loyalty", "Account")
+    JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+    generate_seconds = None
+    if not (args.reuse and Account.objects.count() == args.accounts and JournalEntry.objects.count() >= args.entries):
+        generate_seconds = generate(args.accounts, args.entries, args.months)
+        log(f"generated in {generate_seconds:.0f} s")
+    log("rolling the journal up")
+    started = time.perf_counter()
+    run = rollups.roll_up(wait_seconds=60)
+    rollup_seconds = time.perf_counter() - started
+    assert run is not None and not run.waiting and run.journal_id >= args.entries, run
+    recent = max(1, round(args.entries * HOUR_SHARE))
+    add_recent(recent, args.accounts)
+    entries = JournalEntry.objects.count()
+
+    staff = get_user_model().objects.filter(
+        username="bench-staff"
+    ).first() or get_user_model().objects.create_superuser("bench-staff", "staff@example.com", "bench-staff-pass")
+    client = Client()
+    client.force_login(staff)
+    page = reverse("loyalty-dashboard:loyalty-kpis")  # the last 12 months unless chosen
+    log("timing the page and the full scan")
+    time_page(client, page)  # warms the caches, as a page opened daily finds them
+    time_full_scan()
+    page_times, scan_times = [], []
+    for _ in range(TIMED_RUNS):
+        page_times.append(time_page(client, page))
+        scan_times.append(time_full_scan())
+    with CaptureQueriesContext(connection) as queries:
+        time_page(client, page)
+    page_seconds, scan_seconds = statistics.median(page_times), statistics.median(scan_times)
+
+    log("checking the figures against the journal")
+    period = kpis.Period.last_months(12)
+    assert figures_of(kpis.build_report(period)) == straight_from_journal(period), "the page's figures are wrong"
+    started = time.perf_counter()
+    problems = rollups.verify_rollups()
+    verify_seconds = time.perf_counter() - started
+    assert problems == [], problems
+
+    ratio = page_seconds / scan_seconds
+    emit_json(
+        {
+            "accounts": args.accounts,
+            "entries": entries,
+            "page_seconds": rounded(page_seconds, 4),
+            "full_scan_seconds": rounded(scan_seconds, 4),
+            "ratio": rounded(ratio, 3),
+            "queries": len(queries),
+            "entries_above_watermark": recent,
+            "generate_seconds": rounded(generate_seconds),
+            "rollup_seconds": rounded(rollup_seconds),
+            "verify_seconds": rounded(verify_seconds),
+            "target_ratio": TARGET_RATIO,
+            "meets_target": ratio <= TARGET_RATIO,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
