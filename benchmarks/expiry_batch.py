@@ -15,7 +15,9 @@ In the same run, on the same data:
 - the two passes, as the beat task runs them, while 4 clients call
   ``reserve`` for those customers (a checkout each, paced a few milliseconds
   apart); every customer has a lot due, so each waits whenever the pass
-  holds their account;
+  holds their account. The same clients run a few seconds before the
+  passes start, for as many other customers whose lots are due, for the
+  machine's own latency (``reserve_p99_idle_ms``);
 - from the passes' own statements, how long each chunk held its accounts
   locked (lock statement start to commit), and the statements per chunk,
   first on a dataset ten times smaller, to show that it does not grow with
@@ -45,6 +47,7 @@ CUSTOMERS = 1000
 CLIENTS = 4
 # A client's pause between two checkouts: a busy shop, not a load test.
 CLIENT_PAUSE_SECONDS = 0.01
+BASELINE_SECONDS = 3
 TARGET_RATIO = 2
 TARGET_LOCK_MS = 1000
 TARGET_RESERVE_P99_MS = 100
@@ -65,7 +68,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.expiry_batch", description=__doc__.split("\n")[0])
     parser.add_argument("--lots", type=int, default=1_000_000, help="lots in the full dataset (default 1,000,000)")
     parser.add_argument(
-        "--customers", type=int, default=CUSTOMERS, help=f"accounts the reserve clients use (default {CUSTOMERS})"
+        "--customers",
+        type=int,
+        default=CUSTOMERS,
+        help=f"customers checking out during the passes, and as many before them (default {CUSTOMERS})",
     )
     return parser.parse_args(argv)
 
@@ -291,8 +297,9 @@ def chunks_of(statements):
 class Checkouts:
     """``CLIENTS`` threads reserving points for the customers, each on its own connection, until stopped."""
 
-    def __init__(self, customers):
+    def __init__(self, customers, name):
         self.customers = customers
+        self.name = name
         self.latencies = []
         self.refused = 0
         self.errors = []
@@ -311,7 +318,9 @@ class Checkouts:
                 customer = rng.choice(self.customers)
                 started = time.perf_counter()
                 try:
-                    ledger.reserve(customer, 1, key=f"bench-checkout-{n}-{done}", order_number=f"C{n}-{done}")
+                    ledger.reserve(
+                        customer, 1, key=f"bench-{self.name}-{n}-{done}", order_number=f"{self.name}-{n}-{done}"
+                    )
                 except ledger.InsufficientPoints:
                     self.refused += 1
                 self.latencies.append((time.perf_counter() - started) * 1000)
@@ -341,8 +350,15 @@ def run_passes(now, customers):
     from oscar_loyalty.ledger import activate_matured_lots, expire_lots
 
     figures = {}
-    with Checkouts(customers) as checkouts:
+    # The same checkouts with no pass running, for other customers whose lots are due as well: what the
+    # machine itself gives.
+    with Checkouts(customers[1::2], "baseline") as checkouts:
         time.sleep(0.5)  # the clients connected and running
+        checkouts.latencies.clear()
+        time.sleep(BASELINE_SECONDS)
+        baseline = list(checkouts.latencies)
+    with Checkouts(customers[::2], "checkout") as checkouts:
+        time.sleep(0.5)
         checkouts.latencies.clear()
         for name, run in (("activate", activate_matured_lots), ("expire", expire_lots)):
             with StatementLog() as log, CaptureQueriesContext(connection) as queries:
@@ -366,6 +382,8 @@ def run_passes(now, customers):
         reserve_p50_ms=percentile(latencies, 0.5),
         reserve_p99_ms=percentile(latencies, 0.99),
         reserve_max_ms=max(latencies, default=None),
+        reserve_p99_idle_ms=percentile(baseline, 0.99),
+        reserve_p50_idle_ms=percentile(baseline, 0.5),
     )
     return figures
 
@@ -434,7 +452,7 @@ def measure(lot_count, customer_count):
     now = timezone.now()
     started = time.perf_counter()
     accounts, due_activation, due_expiry = create_dataset(lot_count, now)
-    customers = give_accounts_to_customers(accounts, customer_count)
+    customers = give_accounts_to_customers(accounts, 2 * customer_count)
     vacuum_analyze()
     print(
         f"{lot_count:,} lots over {accounts:,} accounts ({len(customers):,} of them customers checking out) "
@@ -464,7 +482,8 @@ def measure(lot_count, customer_count):
         f"  reserve, {CLIENTS} clients during the passes: {figures['reserves']:,} calls, "
         f"p50 {rounded(figures['reserve_p50_ms'])} ms, p99 {rounded(figures['reserve_p99_ms'])} ms, "
         f"max {rounded(figures['reserve_max_ms'])} ms, {figures['reserves_refused']} refused, "
-        f"errors: {figures['reserve_errors'] or 'none'}"
+        f"errors: {figures['reserve_errors'] or 'none'}; with no pass running: "
+        f"p50 {rounded(figures['reserve_p50_idle_ms'])} ms, p99 {rounded(figures['reserve_p99_idle_ms'])} ms"
     )
     checks = audit(now)
     print(
@@ -527,6 +546,7 @@ def main(argv=None):
             "max_lock_ms": round(full["max_lock_ms"], 1),
             "reserve_p99_ms": rounded(full["reserve_p99_ms"]),
             "reserve_p50_ms": rounded(full["reserve_p50_ms"]),
+            "reserve_p99_idle_ms": rounded(full["reserve_p99_idle_ms"]),
             "reserves": full["reserves"],
             "chunks": full["chunks"],
             "queries_per_chunk": full["queries_per_chunk"],
