@@ -84,15 +84,10 @@ DEFAULTS = {
     # Attempts at delivering one notification before it is marked failed.
     "NOTIFICATION_MAX_ATTEMPTS": 6,
     # --- Segments and event mechanics (welcome, birthday, refer a friend) ---
-    # Points per event when no campaign rule handles it ("registration", "birthday", "referral"
-    # for the referrer, "referred" for the friend); 0 or missing gives nothing.
-    "EVENT_POINTS": {},
     # Give the welcome bonus on the customer's first paid order instead of on registration.
     "WELCOME_AFTER_FIRST_ORDER": False,
     # Days before the birthday the birthday bonus is given.
     "BIRTHDAY_DAYS_BEFORE": 7,
-    # Days after the birthday the birthday bonus burns (when no campaign rule sets its expiry).
-    "BIRTHDAY_BURN_DAYS": 14,
     # Days after signing up a customer may still enter a friend's referral code (before a first order).
     "REFERRAL_CLAIM_DAYS": 14,
     # --- Manufacturer programs (point codes) ---

@@ -58,6 +58,24 @@ def roll_up_journal_task():
     return None if run is None else run.journal_id
 
 
+# --- Segments and birthdays ---
+
+
+@shared_task(name="oscar_loyalty.refresh_segments", acks_late=True, ignore_result=True)
+def refresh_segments_task():
+    """RFM scores, saved filters and this month's segment sizes."""
+    from oscar_loyalty.segments.passes import refresh_segments
+
+    return refresh_segments()
+
+
+@shared_task(name="oscar_loyalty.award_birthdays", acks_late=True, ignore_result=True)
+def award_birthdays_task():
+    from oscar_loyalty.segments.birthdays import award_birthdays
+
+    return award_birthdays()
+
+
 # --- Notifications ---
 
 
@@ -121,6 +139,16 @@ BEAT_SCHEDULE = {
     "loyalty-evaluate-tiers": {
         "task": "oscar_loyalty.evaluate_tiers",
         "schedule": crontab(minute=30, hour=10),
+    },
+    # At night: the RFM pass reads every paid purchase; the dashboard shows the day before.
+    "loyalty-refresh-segments": {
+        "task": "oscar_loyalty.refresh_segments",
+        "schedule": crontab(minute=15, hour=4),
+    },
+    # In the morning: the birthday bonus's greeting reaches the customer in the daytime.
+    "loyalty-award-birthdays": {
+        "task": "oscar_loyalty.award_birthdays",
+        "schedule": crontab(minute=0, hour=10),
     },
     # Customers hear about their points in the daytime, not when a pass happens to run.
     "loyalty-notify-activations": {

@@ -19,6 +19,7 @@ LOYALTY_NAVIGATION = {
     "children": [
         {"label": _("KPIs"), "url_name": "loyalty-dashboard:loyalty-kpis"},
         {"label": _("Points accounts"), "url_name": "loyalty-dashboard:loyalty-account-list"},
+        {"label": _("Customer segments"), "url_name": "loyalty-dashboard:loyalty-segment-list"},
         {"label": _("Program settings"), "url_name": "loyalty-dashboard:loyalty-program"},
         {"label": _("Point codes"), "url_name": "loyalty-dashboard:loyalty-code-batch-list"},
         {"label": _("Dealers"), "url_name": "loyalty-dashboard:loyalty-dealer-list"},

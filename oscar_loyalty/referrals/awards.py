@@ -1,26 +1,18 @@
 """The one seam through which the event mechanics (welcome, birthday, refer a friend) give points.
 
-The campaign engine's event rules decide how much, for how long and for
-whom (``campaigns.services.award_event``). An event the engine does not know
-falls back to a fixed number of points from ``OSCAR_LOYALTY_EVENT_POINTS``
-credited through the ledger (0, the default, gives nothing). Either way the
-caller's key makes the award happen at most once.
+How much, for how long and for whom is the campaign engine's to say: staff
+configure event rules (basis "event") in the dashboard, and
+``campaigns.services.award_event`` applies them with their budgets and lot
+terms. No active rule for an event gives nothing. The caller's key makes an
+award happen at most once, however often it is asked for.
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from oscar.core.loading import get_model
+from django.utils.translation import gettext_lazy as _
 
-from oscar_loyalty import ledger
-from oscar_loyalty.settings import loyalty_settings
-
-Lot = get_model("oscar_loyalty", "Lot")
-
-logger = logging.getLogger(__name__)
+from oscar_loyalty.campaigns import services as campaigns
 
 REGISTRATION = "registration"
 BIRTHDAY = "birthday"
@@ -37,46 +29,9 @@ REASONS = {
 }
 
 
-def engine_events():
-    """The events the campaign engine awards; empty when the shop runs without it."""
-    try:
-        from oscar_loyalty.campaigns import services
-    except (ImportError, LookupError):
-        return frozenset()
-    return frozenset(getattr(services, "EVENTS", ()))
-
-
-def award(user, event, *, key, now=None, context=None, expires_in_days=None):
-    """Give ``user`` the points of ``event``; returns the points given (0: no rule, or given before).
-
-    ``expires_in_days`` is the fallback's expiry (the engine's rules carry their own).
-    """
-    now = now or timezone.now()
+def award(user, event, *, key, now=None, context=None):
+    """Give ``user`` the points the active rules for ``event`` say; returns the points this key has given."""
     context = dict(context or {})
-    if event in engine_events():
-        from oscar_loyalty.campaigns import services
-
-        context.setdefault("reason", str(REASONS.get(event, "")))
-        awards = services.award_event(user, event, key=key, now=now, context=context)
-        return sum(getattr(made, "points", 0) for made in awards)
-    points = int((loyalty_settings.EVENT_POINTS or {}).get(event, 0) or 0)
-    if points <= 0:
-        return 0
-    try:
-        lot = ledger.accrue(
-            user,
-            points,
-            key=key,
-            reason=str(REASONS.get(event, event)),
-            origin=Lot.CAMPAIGN,
-            hold_days=0,
-            expires_in_days=expires_in_days,
-            now=now,
-        )
-    except ledger.AccountBlocked:
-        logger.warning("No %s points for customer %s: the account is blocked.", event, getattr(user, "pk", user))
-        return 0
-    except ledger.IdempotencyConflict:
-        # Given before under this key with other terms (a changed setting): still only once.
-        return 0
-    return lot.points
+    context.setdefault("reason", str(REASONS[event]))
+    made = campaigns.award_event(user, event, key=key, now=now or timezone.now(), context=context)
+    return sum(award.points for award in made)

@@ -2,9 +2,10 @@
 
 The award's key is ``birthday:<customer>:<year of the birthday>``, so a date
 changed by staff (or any number of passes, on any number of workers) still
-gives one bonus per calendar year. Without campaign rules for the event,
-the fallback's points burn ``OSCAR_LOYALTY_BIRTHDAY_BURN_DAYS`` after the
-birthday.
+gives one bonus per calendar year. The campaign rules for the "birthday"
+event say how many points; their expiry counts from the birthday (the date
+goes in the award's context), so "burn M days after the birthday" is the
+rule's ``expires_in_days``.
 """
 
 from __future__ import annotations
@@ -48,19 +49,20 @@ def due_birthdays(today, days_before):
 def award_birthday(record, *, today, now):
     """Give one customer their birthday bonus for the coming birthday; the key keeps it to once a year."""
     day = next_birthday(record.birthday, today)
-    expires_in_days = max(1, (day + timedelta(days=loyalty_settings.BIRTHDAY_BURN_DAYS) - today).days)
     return awards.award(
         record.user,
         awards.BIRTHDAY,
         key=f"birthday:{record.user_id}:{day.year}",
         now=now,
         context={"birthday": day.isoformat()},
-        expires_in_days=expires_in_days,
     )
 
 
 def award_birthdays(now=None):
-    """The daily pass: every birthday due gets its bonus (again harmless). Returns how many customers got points."""
+    """The daily pass: every birthday due gets its bonus (asking again is harmless).
+
+    Returns how many of the customers due have their bonus (given now or on an earlier day).
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
     given = 0

@@ -15,6 +15,7 @@ from oscar_loyalty.referrals import receivers, services
 from oscar_loyalty.segments import birthdays
 from oscar_loyalty.segments import services as segments
 from tests.factories import UserFactory
+from tests.referrals.helpers import event_rules
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -24,9 +25,8 @@ Lot = get_model("oscar_loyalty", "Lot")
 
 
 @pytest.fixture(autouse=True)
-def fixed_points(settings, monkeypatch):
-    settings.OSCAR_LOYALTY_EVENT_POINTS = {"referred": 200, "referral": 500, "birthday": 300}
-    monkeypatch.setattr("oscar_loyalty.referrals.awards.engine_events", frozenset)
+def rules():
+    return event_rules(referred=200, referral=500, birthday=300)
 
 
 def run_in_threads(count, target):

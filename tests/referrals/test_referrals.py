@@ -10,6 +10,7 @@ from oscar.core.loading import get_model
 from oscar_loyalty import ledger
 from oscar_loyalty.referrals import receivers, services
 from tests.factories import UserFactory
+from tests.referrals.helpers import event_rules
 
 Referral = get_model("oscar_loyalty", "Referral")
 ReferralCode = get_model("oscar_loyalty", "ReferralCode")
@@ -21,10 +22,8 @@ POINTS = {"referred": 200, "referral": 500, "registration": 100}
 
 
 @pytest.fixture(autouse=True)
-def fixed_points(settings, monkeypatch):
-    """The fallback's fixed points, whatever campaign engine is installed: these tests pin the mechanics."""
-    settings.OSCAR_LOYALTY_EVENT_POINTS = POINTS
-    monkeypatch.setattr("oscar_loyalty.referrals.awards.engine_events", frozenset)
+def rules():
+    return event_rules(**POINTS)
 
 
 def available(user):

@@ -8,6 +8,7 @@ from oscar.core.loading import get_model
 from oscar_loyalty import ledger
 from oscar_loyalty.referrals import receivers, services
 from tests.factories import UserFactory
+from tests.referrals.helpers import event_rules
 
 Referral = get_model("oscar_loyalty", "Referral")
 Notification = get_model("oscar_loyalty", "Notification")
@@ -17,9 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def fixed_points(settings, monkeypatch):
-    settings.OSCAR_LOYALTY_EVENT_POINTS = {"registration": 100, "referred": 200, "referral": 500}
-    monkeypatch.setattr("oscar_loyalty.referrals.awards.engine_events", frozenset)
+def rules():
+    return event_rules(registration=100, referred=200, referral=500)
 
 
 def request_with_session(code=None, device=""):

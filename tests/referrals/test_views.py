@@ -10,6 +10,7 @@ from oscar_loyalty import ledger
 from oscar_loyalty.referrals import receivers, services
 from oscar_loyalty.segments import services as segments
 from tests.factories import UserFactory
+from tests.referrals.helpers import event_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +19,8 @@ User = get_model("auth", "User")
 
 
 @pytest.fixture(autouse=True)
-def fixed_points(settings, monkeypatch):
-    settings.OSCAR_LOYALTY_EVENT_POINTS = {"registration": 100, "referred": 200}
-    monkeypatch.setattr("oscar_loyalty.referrals.awards.engine_events", frozenset)
+def rules():
+    return event_rules(registration=100, referred=200)
 
 
 def sign_up(client, email):

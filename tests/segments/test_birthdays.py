@@ -8,6 +8,7 @@ from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
 from oscar_loyalty.segments import birthdays, services
+from tests.campaigns.helpers import make_rule
 from tests.factories import UserFactory
 
 CustomerBirthday = get_model("oscar_loyalty", "CustomerBirthday")
@@ -17,11 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def fixed_points(settings, monkeypatch):
-    settings.OSCAR_LOYALTY_EVENT_POINTS = {"birthday": 300}
+def birthday_rule(settings):
     settings.OSCAR_LOYALTY_BIRTHDAY_DAYS_BEFORE = 7
-    settings.OSCAR_LOYALTY_BIRTHDAY_BURN_DAYS = 14
-    monkeypatch.setattr("oscar_loyalty.referrals.awards.engine_events", frozenset)
+    make_rule("Birthday", basis="event", event="birthday", reward="fixed", value=300, hold_days=0, expires_in_days=14)
 
 
 def at(day):
