@@ -86,10 +86,10 @@ class SegmentDetailView(generic.DetailView):
         try:
             if request.POST.get("action") == "remove":
                 count = services.remove_members(segment, form.cleaned_data["emails"])
-                messages.success(request, _("%(count)d customers taken out of the list.") % {"count": count})
+                messages.success(request, _("Customers taken out of the list: %(count)d.") % {"count": count})
             else:
                 count = services.add_members(segment, form.cleaned_data["emails"])
-                messages.success(request, _("%(count)d customers added to the list.") % {"count": count})
+                messages.success(request, _("Customers added to the list: %(count)d.") % {"count": count})
         except services.SegmentError as error:
             messages.error(request, str(error))
         return HttpResponseRedirect(reverse("loyalty-dashboard:loyalty-segment-detail", kwargs={"pk": segment.pk}))
@@ -115,7 +115,8 @@ class SegmentRefreshView(generic.View):
         result = passes.refresh_segments()
         messages.success(
             request,
-            _("Segments recomputed: %(customers)d customers scored.") % {"customers": result["rfm_customers"]},
+            _("Segments recomputed; customers with RFM scores: %(customers)d.")
+            % {"customers": result["rfm_customers"]},
         )
         return HttpResponseRedirect(reverse("loyalty-dashboard:loyalty-segment-list"))
 
