@@ -98,7 +98,8 @@ DEFAULTS = {
     # the first price of each offer.
     "CATALOGUE_PRICE_TYPE": None,
     # The VAT rate in percent added to prices of a price type that says the tax is
-    # not included (Налог/УчтеноВСумме=false). None: prices are stored as sent.
+    # not included (Налог/УчтеноВСумме=false), for products without a rate of their own
+    # (СтавкиНалогов wins). None: such products' prices are stored as sent.
     "CATALOGUE_TAX_RATE": None,
     # The warehouses (Ид or name) whose Остатки count towards the stock. None: all of them.
     "CATALOGUE_WAREHOUSES": None,

@@ -34,6 +34,7 @@ class Item:
     kind: str = ""
     images: tuple = ()
     extra: str = ""  # raw XML added inside the Товар
+    vat: str | None = "20"  # СтавкиНалогов' НДС (None: not sent)
 
 
 @dataclass
@@ -163,9 +164,11 @@ def _product(item):
         )
     parts.append("<ЗначенияСвойства><Ид>prop-brand</Ид><Значение>Volna</Значение></ЗначенияСвойства>")
     parts.append("</ЗначенияСвойств>")
-    parts.append(
-        "<СтавкиНалогов><СтавкаНалога><Наименование>НДС</Наименование><Ставка>20</Ставка></СтавкаНалога></СтавкиНалогов>"
-    )
+    if item.vat is not None:
+        parts.append(
+            "<СтавкиНалогов><СтавкаНалога><Наименование>НДС</Наименование>"
+            f"<Ставка>{escape(item.vat)}</Ставка></СтавкаНалога></СтавкиНалогов>"
+        )
     parts.append("<ЗначенияРеквизитов>")
     for name, value in requisites:
         parts.append(

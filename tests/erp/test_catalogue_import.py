@@ -313,3 +313,39 @@ def test_a_warehouse_mapped_to_a_partner_gets_a_stock_record_of_its_own(tmp_path
 
     load(tmp_path, "offers.xml", offers_xml(rows[1:], warehouses=warehouses))  # a full upload without the bike
     assert set(StockRecord.objects.filter(product=product(ROAD_BIKE)).values_list("num_in_stock", flat=True)) == {0}
+
+
+def test_a_products_own_vat_rate_is_added_to_prices_without_tax(tmp_path, settings):
+    settings.ERP_SYNC_CATALOGUE_PRICE_TYPE = "Оптовая"  # declared with УчтеноВСумме=false
+    settings.ERP_SYNC_CATALOGUE_TAX_RATE = 20
+    road_bike, helmet, jersey = items()
+    road_bike.vat, helmet.vat, jersey.vat = "10", "Без НДС", None
+    load(tmp_path, "import.xml", import_xml(GROUPS, [road_bike, helmet, jersey]))
+    rows = [
+        OfferRow(ROAD_BIKE, wholesale="1000", retail=None),
+        OfferRow(HELMET, wholesale="1000", retail=None),
+        OfferRow(JERSEY, wholesale="1000", retail=None),
+        OfferRow(f"{ROAD_BIKE}#c-red", wholesale="1000", retail=None),  # a variant is taxed as its product
+    ]
+
+    load(tmp_path, "offers.xml", offers_xml(rows))
+
+    prices = {erp_id: StockRecord.objects.get(product=product(erp_id)).price for erp_id in (HELMET, JERSEY)}
+    assert prices == {HELMET: Decimal("1000.00"), JERSEY: Decimal("1200.00")}  # exempt; the setting's 20%
+    assert StockRecord.objects.get(product=product(f"{ROAD_BIKE}#c-red")).price == Decimal("1100.00")
+    assert ErpProduct.objects.get(erp_id=ROAD_BIKE).vat_rate == Decimal("10")
+
+    road_bike.vat = "20"  # the rate changes in the accounting system: the product is applied again
+    again = load(tmp_path, "import.xml", import_xml(GROUPS, [road_bike, helmet, jersey]))
+    assert (again.updated, again.unchanged) == (1, 2)
+    assert ErpProduct.objects.get(erp_id=ROAD_BIKE).vat_rate == Decimal("20")
+
+
+def test_a_vat_rate_that_is_no_percentage_fails_its_product_alone(tmp_path):
+    road_bike, helmet, jersey = items()
+    road_bike.vat = "двадцать"
+
+    run = load(tmp_path, "import.xml", import_xml(GROUPS, [road_bike, helmet, jersey]))
+
+    assert (run.created, run.failed) == (2, 1)
+    assert "Ставка" in run.errors[0]["error"] and run.errors[0]["id"] == ROAD_BIKE

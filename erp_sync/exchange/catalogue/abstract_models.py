@@ -66,6 +66,8 @@ class AbstractErpProduct(models.Model):
     # The last import run whose full upload listed it (products, offers): the others are made unavailable.
     catalogue_run = models.BigIntegerField(null=True, blank=True)
     offers_run = models.BigIntegerField(null=True, blank=True)
+    # The product's own VAT rate (СтавкиНалогов), added to prices of a type that excludes the tax.
+    vat_rate = models.DecimalField(_("VAT rate, %"), max_digits=5, decimal_places=2, null=True, blank=True)
 
     class Meta:
         abstract = True

@@ -36,11 +36,11 @@ def apply_offers(items, context):
     run_id = context.run.pk
     good = result.keep_applicable(items)
     wanted = {item.erp_id for item in good} | {item.product_id for item in good}
-    # {Ид: (product id, the run that last listed it)}: tuples, no model instance per offer.
+    # {Ид: (product id, the run that last listed it, its VAT rate)}: tuples, no model instance per offer.
     links = {
-        erp_id: (product_id, offers_run)
-        for erp_id, product_id, offers_run in ErpProduct.objects.filter(erp_id__in=wanted).values_list(
-            "erp_id", "product_id", "offers_run"
+        erp_id: (product_id, offers_run, vat_rate)
+        for erp_id, product_id, offers_run, vat_rate in ErpProduct.objects.filter(erp_id__in=wanted).values_list(
+            "erp_id", "product_id", "offers_run", "vat_rate"
         )
     }
     chosen = context.chosen_price_type()
@@ -60,7 +60,10 @@ def apply_offers(items, context):
             )
             continue
         try:
-            values[item.erp_id] = _stock_values(item, chosen, price_types, context)
+            # A variant without a rate of its own is taxed as its product.
+            rates = [found[2] for found in (link, links.get(item.product_id)) if found is not None]
+            vat_rate = next((rate for rate in rates if rate is not None), None)
+            values[item.erp_id] = _stock_values(item, chosen, price_types, context, vat_rate)
         except ValueError as error:
             result.failed.append((item.erp_id, str(error)))
             continue
@@ -76,7 +79,7 @@ def apply_offers(items, context):
     return result
 
 
-def _stock_values(item, chosen, price_types, context):
+def _stock_values(item, chosen, price_types, context, vat_rate=None):
     """{"price", "price_currency", "num_in_stock"} as far as the offer sends them; ValueError for a bad one."""
     values = {}
     if item.prices:
@@ -84,7 +87,7 @@ def _stock_values(item, chosen, price_types, context):
         if price is not None:
             price_type = price_types.get(price.price_type_id)
             amount = price.amount
-            rate = context.tax_rate
+            rate = vat_rate if vat_rate is not None else context.tax_rate
             if rate is not None and price_type is not None and price_type.tax_included is False:
                 amount = amount * (1 + Decimal(str(rate)) / 100)
             amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)

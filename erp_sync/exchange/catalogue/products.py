@@ -75,6 +75,7 @@ def digest(item, context):
         sorted(item.properties.items()),
         sorted(item.requisites.items()),
         sorted(item.characteristics.items()),
+        item.vat_rate,
         item.deleted,
         context.digest,
     )
@@ -274,14 +275,16 @@ def _write_links(items, links, products, hashes, run_id):
                     "product_id": products[item.erp_id].pk,
                     "data_hash": hashes[item.erp_id],
                     "catalogue_run": run_id,
+                    "vat_rate": item.vat_rate,
                 }
             )
         else:
             link.data_hash = hashes[item.erp_id]
+            link.vat_rate = item.vat_rate
             changed.append(link)
     bulk.insert_rows(ErpProduct, new)
     if changed:
-        ErpProduct.objects.bulk_update(changed, ["data_hash"])
+        ErpProduct.objects.bulk_update(changed, ["data_hash", "vat_rate"])
 
 
 def _write_categories(items, products, categories, created):

@@ -80,6 +80,7 @@ class Product:
     properties: dict = field(default_factory=dict)  # property Ид → [values]
     requisites: dict = field(default_factory=dict)  # name → value
     characteristics: dict = field(default_factory=dict)  # name → value
+    vat_rate: Decimal | None = None  # СтавкиНалогов' НДС in percent; None when the product does not say
     deleted: bool = False
     error: str = ""
 
@@ -376,6 +377,7 @@ def read_product(element, position):
             product.properties[_text(node, "Ид")] = [value for value in values if value]
         product.requisites = _pairs(fields.get("ЗначенияРеквизитов"), "ЗначениеРеквизита")
         product.characteristics = _pairs(fields.get("ХарактеристикиТовара"), "ХарактеристикаТовара")
+        product.vat_rate = _vat_rate(_pairs(fields.get("СтавкиНалогов"), "СтавкаНалога", value="Ставка"))
         status = (element.get("Статус") or _own_text(fields.get("Статус"))).lower()
         product.deleted = status in DELETED_WORDS or parse_bool(_own_text(fields.get("ПометкаУдаления")))
         if not product.name and not product.parent_id and not product.deleted:
@@ -383,6 +385,23 @@ def read_product(element, position):
     except DocumentError as error:
         product.error = str(error)
     return product
+
+
+#: How 1C writes "no VAT" in a product's Ставка.
+NO_VAT_WORDS = {"без ндс", "без налога", "не облагается", "vat exempt"}
+
+
+def _vat_rate(rates):
+    """The НДС rate of a product's ``СтавкиНалогов`` in percent (``20``, ``10%``, ``Без НДС``), None if not sent."""
+    rate = next((value for name, value in rates.items() if name.strip().lower() in ("ндс", "vat")), None)
+    if not rate:
+        return None
+    if rate.strip().lower() in NO_VAT_WORDS:
+        return Decimal(0)
+    number = parse_decimal(rate.strip().rstrip("%").strip(), "Ставка")
+    if number is None or not 0 <= number < 100:
+        raise DocumentError(_("Its VAT rate is not a percentage: %(value)s.") % {"value": rate})
+    return number
 
 
 def read_offer(element, position):
