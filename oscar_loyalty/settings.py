@@ -111,7 +111,7 @@ DEFAULTS = {
     "DATABASE_FUNCTIONS": True,
     # Accounts the beat passes (activation, expiry) settle per transaction: a customer in a
     # chunk waits for that chunk, never for the whole pass.
-    "BATCH_CHUNK_ACCOUNTS": 250,
+    "BATCH_CHUNK_ACCOUNTS": 150,
     # --- The KPI report ---
     # Seconds the hourly roll-up of the journal waits for the transactions writing it to end
     # before it leaves the newest entries to its next run.
