@@ -110,6 +110,9 @@ class Command(BaseCommand):
             from sandbox.demo import rewards
 
             rewards.load(self, customers, now)
+            from sandbox.demo import segments
+
+            segments.load(self, now)
         self.stdout.write(
             self.style.SUCCESS(
                 _(
