@@ -117,6 +117,8 @@ def generate(accounts, entries, months):
         execute(f"DROP INDEX {name}")
 
     log(f"journal: {entries:,} entries over {months} months")
+    # The load is not the ledger's traffic: no outbox message per entry for the accounting system.
+    execute("SET session_replication_role = replica")
     # Entry g is dated in order over the months up to a few hours ago, for the account g spreads to; its kind
     # comes from g too: half accruals (pending), the rest activations, spending, expiries, adjustments either
     # way, restorations and reversals, with the bucket changes each kind makes.
@@ -143,6 +145,7 @@ def generate(accounts, entries, months):
         """,
         {"accounts": accounts, "entries": entries, "step": months * 30.4 * 86400 / entries},
     )
+    execute("SET session_replication_role = DEFAULT")
     log("journal: indexes and foreign keys")
     for _name, definition in indexes:
         execute(definition)
