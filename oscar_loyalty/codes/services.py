@@ -7,7 +7,7 @@ through :mod:`oscar_loyalty.ledger`. Each refusal is a precise
 
 A code's life: :func:`create_batch` (staff) → :func:`export_codes` (the
 codes are generated and shown once, for printing) → :func:`assign_batch`
-(to a dealer) → :func:`register` (the buyer, on "My bonuses") →
+(to a dealer) → :func:`register` (the buyer, on "My bonuses"; :func:`register_for` without a request) →
 :func:`reverse_code` (staff, for a code registered by mistake). A batch or an
 unregistered code can be revoked at any time (:func:`revoke_batch`,
 :func:`revoke_code`).
@@ -403,18 +403,29 @@ class Registration:
 
 
 def register(request, raw_code, *, now=None):
-    """Register ``raw_code`` for the signed-in customer; returns a :class:`Registration`.
+    """Register ``raw_code`` for the signed-in customer of ``request``; returns a :class:`Registration`.
+
+    The request gives the address the throttle and the log record, and the
+    staff member acting for the customer, if any. See :func:`register_for`.
+    """
+    return register_for(
+        request.user, raw_code, ip_address=client_ip(request), acting_staff=acting.acting_staff(request), now=now
+    )
+
+
+def register_for(user, raw_code, *, ip_address=None, acting_staff=None, now=None):
+    """Register ``raw_code`` for ``user`` (e.g. a call centre typing it in); returns a :class:`Registration`.
 
     Every outcome is logged (refusals for too many attempts once per throttle
     window). Raises a :class:`PointCodeError` subclass, after which nothing
     has changed (except the log and the throttle counters).
     """
     now = now or timezone.now()
-    user = request.user
-    place = throttle.take(user.pk, client_ip(request), limits=throttle_limits())
+    who = (user, ip_address, acting_staff)
+    place = throttle.take(user.pk, ip_address, limits=throttle_limits())
     if place.blocked:
         if place.first_refusal:
-            _log(request, PointCodeAttempt.THROTTLED)
+            _log(who, PointCodeAttempt.THROTTLED)
         raise TooManyAttempts(
             ngettext(
                 "Too many attempts. Please try again in %(minutes)s minute.",
@@ -429,12 +440,12 @@ def register(request, raw_code, *, now=None):
         registration = _register(point_code, user, now)
     except PointCodeError as exc:
         wrong_guess = isinstance(exc, GUESSES)
-        _log(request, exc.outcome, code=exc.point_code)
+        _log(who, exc.outcome, code=exc.point_code)
         raise
     finally:
         if not wrong_guess:
             throttle.give_back(place)
-    _log(request, PointCodeAttempt.REGISTERED, code=registration.point_code)
+    _log(who, PointCodeAttempt.REGISTERED, code=registration.point_code)
     logger.info("Point code …%s registered by user %s", registration.point_code.code_hint, user.pk)
     return registration
 
@@ -573,17 +584,15 @@ def _volume_bonus(user, batch, program, now):
     )
 
 
-def _log(request, outcome, *, code=None):
-    user = getattr(request, "user", None)
-    user = user if user is not None and user.is_authenticated else None
-    staff = acting.acting_staff(request)
+def _log(who, outcome, *, code=None):
+    user, ip_address, acting_staff = who
     PointCodeAttempt.objects.create(
         code=code,
         outcome=outcome,
         user=user,
         user_name=_name(user),
-        acting_staff_name=_name(staff),
-        ip_address=client_ip(request),
+        acting_staff_name=_name(acting_staff),
+        ip_address=ip_address,
     )
 
 

@@ -328,3 +328,28 @@ def test_a_reversal_needs_a_reason():
 
     with pytest.raises(services.CannotReverse, match="why"):
         services.reverse_code(registered, actor=staff, reason="  ")
+
+
+def test_a_code_typed_in_for_the_customer_records_who_typed_it():
+    buyer, staff = UserFactory(), UserFactory(is_staff=True, first_name="Call", last_name="Centre")
+    _batch, codes = make_batch()
+
+    services.register_for(buyer, codes[0], acting_staff=staff)
+
+    attempt = PointCodeAttempt.objects.get()
+    assert attempt.user == buyer and attempt.ip_address is None
+    assert attempt.acting_staff_name.startswith("Call Centre")
+    assert ledger.get_balance(buyer).available == 100
+
+
+def test_the_messages_are_in_russian_too():
+    from django.utils import translation
+
+    buyer = UserFactory()
+    _batch, codes = make_batch()
+    with translation.override("ru"):
+        with pytest.raises(services.MistypedCode, match="В коде опечатка"):
+            services.register(customer_request(buyer), codes[0][:-1] + ("2" if codes[0][-1] != "2" else "3"))
+        services.register(customer_request(buyer), codes[0])
+        with pytest.raises(services.CodeAlreadyRegistered, match="Вы уже зарегистрировали этот код"):
+            services.register(customer_request(buyer), codes[0])

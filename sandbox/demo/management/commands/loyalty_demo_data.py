@@ -107,6 +107,9 @@ class Command(BaseCommand):
             # A year of members and guests behind the loyalty dashboard's KPIs and charts.
             history_orders = history.load(self, country, products, admin, now)
             history.create_loyalty_staff()
+            from sandbox.demo import codes
+
+            codes.load(self, customers, now)
             from sandbox.demo import rewards
 
             rewards.load(self, customers, now)
