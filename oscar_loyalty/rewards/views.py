@@ -7,6 +7,7 @@ reward order is a 404. Redeeming goes through ``rewards.services``.
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from oscar.core.loading import get_class, get_model
@@ -104,6 +105,4 @@ class RewardOrderDetailView(PageTitleMixin, generic.DetailView):
 
 
 def reward_order_url(reward_order):
-    from django.urls import reverse
-
     return reverse("loyalty:reward-order", kwargs={"number": reward_order.number})

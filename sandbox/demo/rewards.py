@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -105,13 +106,14 @@ def load(command, customers, now):
 
 
 def _buyer(customers, now):
-    """The point codes' demo buyer if that part of the demo exists and can pay, else the richest demo customer."""
+    """The point codes' demo buyer if that part of the demo ran first and they can pay, else the richest customer."""
     try:
-        from sandbox.demo import codes
+        from sandbox.demo.codes import BUYER_EMAIL
     except ImportError:
-        codes = None
-    email = getattr(codes, "BUYER_EMAIL", None)
-    users = sorted(customers.values(), key=lambda user: (user.email != email, -_available(user, now)))
+        BUYER_EMAIL = None
+    codes_buyer = get_user_model().objects.filter(email=BUYER_EMAIL).first() if BUYER_EMAIL else None
+    richest = sorted(customers.values(), key=lambda user: -_available(user, now))
+    users = [codes_buyer, *richest] if codes_buyer is not None else richest
     return next((user for user in users if _available(user, now) >= REWARDS[0].points), None)
 
 

@@ -47,6 +47,16 @@ def test_my_bonuses_links_to_the_catalogue_which_lists_the_rewards(client, custo
     assert catalogue.context["balance"].available == 2000
 
 
+def test_the_catalogue_speaks_russian_to_a_russian_browser(client, customer, reward):
+    client.force_login(customer)
+
+    catalogue = client.get(reverse("loyalty:rewards"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    form = client.get(redeem_url(reward), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert "Каталог призов" in catalogue and "Получить" in catalogue and "2000 бонусов" in catalogue
+    assert "Обменять бонусы на этот приз" in form and "Адрес доставки" in form
+
+
 def test_the_catalogue_needs_a_signed_in_customer(client, reward):
     assert client.get(reverse("loyalty:rewards")).status_code == 302
     assert client.get(redeem_url(reward)).status_code == 302
