@@ -618,6 +618,7 @@ class AbstractNotification(models.Model):
     EXPIRING = "expiring"
     ADJUSTED = "adjusted"
     TIER_DOWNGRADED = "tier_downgraded"
+    BIRTHDAY = "birthday"
     EVENT_CHOICES = [
         (WELCOME, _("Welcome")),
         (ACCRUED, _("Points accrued")),
@@ -626,6 +627,7 @@ class AbstractNotification(models.Model):
         (EXPIRING, _("Points expiring")),
         (ADJUSTED, _("Manual adjustment")),
         (TIER_DOWNGRADED, _("Tier lowered")),
+        (BIRTHDAY, _("Birthday greeting")),
     ]
 
     PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"

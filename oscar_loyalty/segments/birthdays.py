@@ -18,11 +18,14 @@ from django.db.models import Q
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from oscar_loyalty.notifications import services as notifications
 from oscar_loyalty.referrals import awards
 from oscar_loyalty.segments.services import next_birthday
 from oscar_loyalty.settings import loyalty_settings
 
 CustomerBirthday = get_model("oscar_loyalty", "CustomerBirthday")
+Lot = get_model("oscar_loyalty", "Lot")
+Notification = get_model("oscar_loyalty", "Notification")
 
 
 def window_days(today, days_before):
@@ -49,12 +52,23 @@ def due_birthdays(today, days_before):
 def award_birthday(record, *, today, now):
     """Give one customer their birthday bonus for the coming birthday; the key keeps it to once a year."""
     day = next_birthday(record.birthday, today)
-    return awards.award(
-        record.user,
-        awards.BIRTHDAY,
-        key=f"birthday:{record.user_id}:{day.year}",
-        now=now,
-        context={"birthday": day.isoformat()},
+    key = f"birthday:{record.user_id}:{day.year}"
+    points = awards.award(record.user, awards.BIRTHDAY, key=key, now=now, context={"birthday": day.isoformat()})
+    if points:
+        greet(record.user_id, key, points, now=now)
+    return points
+
+
+def greet(user_id, key, points, *, now):
+    """The birthday greeting, naming the present and when it burns; once per key, like the bonus."""
+    expires_at = (
+        Lot.objects.filter(account__user_id=user_id, journal__key__startswith=f"{key}:", origin=Lot.CAMPAIGN)
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+    return notifications.notify(
+        user_id, Notification.BIRTHDAY, key=key, context={"points": points, "expires_at": expires_at}, now=now
     )
 
 

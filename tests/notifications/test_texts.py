@@ -41,6 +41,7 @@ CONTEXTS = {
         "cashback_percent": "3.00",
         "max_share_percent": "20.00",
     },
+    Notification.BIRTHDAY: {"points": 300, "expires_at": "2026-05-24T12:00:00+00:00"},
 }
 # What each text must say, whatever the language.
 FIGURES = {
@@ -51,6 +52,7 @@ FIGURES = {
     Notification.EXPIRING: ["305", "26"],
     Notification.ADJUSTED: ["305"],
     Notification.TIER_DOWNGRADED: ["Silver", "3"],
+    Notification.BIRTHDAY: ["300"],
 }
 
 
@@ -99,6 +101,7 @@ def test_a_shop_overrides_a_text_in_the_dashboard():
             "Ваш статус Gold больше не действует",
             "больше не действует",
         ),
+        (Notification.BIRTHDAY, CONTEXTS[Notification.BIRTHDAY], "С днём рождения от example.com!", "300 бонусов"),
     ],
 )
 def test_the_new_texts_are_translated_into_russian(event, context, subject, sms):

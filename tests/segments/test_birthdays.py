@@ -7,12 +7,15 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
+from oscar_loyalty.campaigns import snapshot
 from oscar_loyalty.segments import birthdays, services
 from tests.campaigns.helpers import make_rule
 from tests.factories import UserFactory
 
 CustomerBirthday = get_model("oscar_loyalty", "CustomerBirthday")
 Lot = get_model("oscar_loyalty", "Lot")
+Notification = get_model("oscar_loyalty", "Notification")
+CampaignRule = get_model("oscar_loyalty", "CampaignRule")
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +107,31 @@ def test_the_bonus_comes_seven_days_before_and_burns_fourteen_days_after():
     assert lot.points == 300
     assert timezone.localdate(lot.expires_at) == date(2026, 5, 24)
     assert ledger.get_balance(user, now=at(date(2026, 5, 3))).available == 300
+
+
+def test_the_customer_is_greeted_once_with_the_present_and_when_it_burns():
+    user = UserFactory()
+    services.set_birthday_by_customer(user, date(1990, 5, 10), now=at(date(2026, 1, 1)))
+
+    birthdays.award_birthdays(at(date(2026, 5, 3)))
+    birthdays.award_birthdays(at(date(2026, 5, 4)))
+
+    greetings = Notification.objects.filter(user=user, event=Notification.BIRTHDAY)
+    assert greetings.exists()
+    assert {row.key.rsplit(":", 1)[0] for row in greetings} == {f"birthday:{user.pk}:2026"}
+    assert all(row.context["points"] == 300 and row.context["expires_at"].startswith("2026-05-24") for row in greetings)
+
+
+def test_no_rule_no_bonus_and_no_greeting():
+    CampaignRule.objects.update(is_active=False)
+    for rule in CampaignRule.objects.all():
+        snapshot.publish(rule)
+    user = UserFactory()
+    services.set_birthday_by_customer(user, date(1990, 5, 10), now=at(date(2026, 1, 1)))
+
+    assert birthdays.award_birthdays(at(date(2026, 5, 3))) == 0
+    assert not lots(user)
+    assert not Notification.objects.filter(user=user, event=Notification.BIRTHDAY).exists()
 
 
 def test_the_daily_pass_run_every_day_of_the_window_gives_one_bonus():
