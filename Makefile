@@ -97,6 +97,7 @@ benchmarks: venv
 	$(BIN)/python -m benchmarks.checkout_overhead
 	$(BIN)/python -m benchmarks.orders_export
 	$(BIN)/python -m benchmarks.catalogue_import
+	$(BIN)/python -m benchmarks.rules_eval
 	$(BIN)/python -m benchmarks.kpi_report
 
 # Each app keeps its own catalogs (<app>/locale); the .mo files are committed

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
+from oscar_loyalty.campaigns import services as campaigns
 from oscar_loyalty.earning import tiers as tier_service
 from oscar_loyalty.earning.calculations import upcoming_points
 from oscar_loyalty.earning.display import program_tiers
@@ -89,13 +90,14 @@ class Estimate:
 
 
 def estimate(amount, tier, group):
-    """What buying for ``amount`` earns at ``tier`` in margin ``group``: the shop's own formula."""
-    return Estimate(
-        amount=amount,
-        tier=tier,
-        group=group,
-        points=upcoming_points(amount, tier.cashback_percent, group.coefficient),
-    )
+    """What buying for ``amount`` earns at ``tier`` in margin ``group``: the shop's own formula.
+
+    The campaign rules running now that pay per product add their bonus (the
+    same engine as the "+N bonuses" next to prices).
+    """
+    points = upcoming_points(amount, tier.cashback_percent, group.coefficient)
+    points += campaigns.product_bonus(amount, points, tier=tier, margin_group=group)
+    return Estimate(amount=amount, tier=tier, group=group, points=points)
 
 
 def initial_choices(user, tier_list, groups):

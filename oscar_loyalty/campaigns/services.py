@@ -24,6 +24,7 @@ from oscar.core.loading import get_model
 from oscar_loyalty import ledger
 from oscar_loyalty.campaigns import engine, facts, snapshot
 from oscar_loyalty.ledger.calculations import check_key
+from oscar_loyalty.ledger.terms import SpendBasket, SpendLine
 from oscar_loyalty.settings import loyalty_settings
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ CampaignRule = get_model("oscar_loyalty", "CampaignRule")
 CampaignBudget = get_model("oscar_loyalty", "CampaignBudget")
 CampaignAward = get_model("oscar_loyalty", "CampaignAward")
 Lot = get_model("oscar_loyalty", "Lot")
+ProductCategory = get_model("catalogue", "ProductCategory")
 
 EVENTS = {choice for choice, _label in CampaignRule.EVENT_CHOICES}
 
@@ -347,3 +349,48 @@ def preview(user, lines, *, tier=None, now=None, channel=None, rules=None):
     occasion = basket_occasion(lines, now=now, channel=channel, rules=rules)
     customer = facts.customer_facts(user, facts.Needs(rules), tier=tier, now=now)
     return engine.evaluate(rules, occasion, customer)
+
+
+def spend_basket(basket, *, now=None):
+    """The basket's goods as spend restrictions weigh them (``ledger.terms.SpendBasket``): one query, for categories."""
+    lines = [line for line in basket.all_lines() if line.product_id]
+    owners = {line.product_id: line.product.parent_id or line.product_id for line in lines}
+    paths = {}
+    for product_id, path in ProductCategory.objects.filter(product_id__in=set(owners.values())).values_list(
+        "product_id", "category__path"
+    ):
+        paths.setdefault(product_id, []).append(path)
+    spend_lines = []
+    for line in lines:
+        amount = (
+            line.line_price_incl_tax_incl_discounts if line.is_tax_known else line.line_price_excl_tax_incl_discounts
+        )
+        spend_lines.append(
+            SpendLine(
+                amount=Decimal(amount or 0),
+                product_id=line.product_id,
+                category_paths=tuple(paths.get(owners[line.product_id], ())),
+            )
+        )
+    return SpendBasket(lines=tuple(spend_lines), at=now or timezone.now())
+
+
+def product_bonus(amount, base_points, *, tier=None, margin_group=None, now=None):
+    """The campaign bonus on buying for ``amount`` now (the earn calculator's figure beside the cashback).
+
+    Rules for everyone, or for ``tier``, that pay per product; per-order
+    rules (fixed points, brackets, the Nth purchase) and rules that ask
+    about the customer's segments or birthday are the basket's to show.
+    """
+    rules = snapshot.cached_rules()
+    if not rules:
+        return 0
+    line = engine.Line(
+        reference="calculator",
+        amount=Decimal(amount),
+        base_points=base_points,
+        margin_group_id=getattr(margin_group, "pk", None),
+    )
+    occasion = engine.Occasion(at=local(now or timezone.now()), lines=(line,), per_product=True)
+    customer = engine.Customer(tier_id=getattr(tier, "pk", None))
+    return engine.evaluate(rules, occasion, customer).bonus

@@ -104,7 +104,8 @@ def publish(rule):
 
 
 def rows():
-    return list(CampaignRule.objects.filter(is_active=True, version__gt=0).values_list("pk", "version", "spec"))
+    rules = CampaignRule.objects.filter(is_active=True, version__gt=0).order_by("pk")
+    return list(rules.values_list("pk", "version", "spec"))
 
 
 def build(rule_rows):

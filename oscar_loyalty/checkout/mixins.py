@@ -50,6 +50,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_class, get_model
 
 from oscar_loyalty import ledger
+from oscar_loyalty.campaigns.services import spend_basket
 from oscar_loyalty.checkout.calculations import points_value
 from oscar_loyalty.checkout.choosing import PointsChoiceMixin
 from oscar_loyalty.checkout.payment_types import payment_event_type_id, points_source_type_id
@@ -330,12 +331,21 @@ class PointsPaymentMixin(PointsChoiceMixin):
             event.save()
         super().save_payment_events(order)
 
+    def get_points_spend_basket(self):
+        """What lots with spend restrictions weigh (read only if the customer holds such lots)."""
+        basket = getattr(self.request, "basket", None)
+        if basket is None:
+            return None
+        return lambda: spend_basket(basket)
+
     def _reserve(self, order_number, points):
         user = self.request.user
         for attempt in range(MAX_ATTEMPTS):
             key = reservation_key(order_number, attempt)
             try:
-                reservation = ledger.reserve(user, points, key=key, order_number=order_number)
+                reservation = ledger.reserve(
+                    user, points, key=key, order_number=order_number, basket=self.get_points_spend_basket()
+                )
             except ledger.IdempotencyConflict:
                 # An earlier attempt at this order chose another amount: it is
                 # not coming back, so its points should not stay held. Only

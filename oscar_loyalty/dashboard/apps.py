@@ -45,6 +45,11 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
         self.group_update_view = get_class(views, "MarginGroupUpdateView")
         self.group_delete_view = get_class(views, "MarginGroupDeleteView")
         self.assignment_delete_view = get_class(views, "AssignmentDeleteView")
+        campaigns = "oscar_loyalty.campaigns.dashboard_views"
+        self.campaign_list_view = get_class(campaigns, "CampaignRuleListView")
+        self.campaign_create_view = get_class(campaigns, "CampaignRuleCreateView")
+        self.campaign_update_view = get_class(campaigns, "CampaignRuleUpdateView")
+        self.campaign_preview_view = get_class(campaigns, "CampaignPreviewView")
         segments = "oscar_loyalty.segments.dashboard_views"
         self.segment_list_view = get_class(segments, "SegmentListView")
         self.segment_create_view = get_class(segments, "SegmentCreateView")
@@ -81,6 +86,10 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
             path("segments/<int:pk>/edit/", self.segment_update_view.as_view(), name="loyalty-segment-update"),
             path("segments/<int:pk>/export.csv", self.segment_export_view.as_view(), name="loyalty-segment-export"),
             path("program/", self.settings_view.as_view(), name="loyalty-program"),
+            path("campaigns/", self.campaign_list_view.as_view(), name="loyalty-campaign-list"),
+            path("campaigns/new/", self.campaign_create_view.as_view(), name="loyalty-campaign-create"),
+            path("campaigns/preview/", self.campaign_preview_view.as_view(), name="loyalty-campaign-preview"),
+            path("campaigns/<int:pk>/", self.campaign_update_view.as_view(), name="loyalty-campaign-update"),
             path("program/tiers/new/", self.tier_create_view.as_view(), name="loyalty-tier-create"),
             path("program/tiers/<int:pk>/", self.tier_update_view.as_view(), name="loyalty-tier-update"),
             path("program/tiers/<int:pk>/delete/", self.tier_delete_view.as_view(), name="loyalty-tier-delete"),

@@ -118,7 +118,12 @@ def allowance(terms, basket, point_value):
 
 
 def offered(lots, basket, point_value):
-    """``[(lot, points it may give)]`` for ``lots`` in spending order, caps shared per terms."""
+    """``[(lot, points it may give)]`` for ``lots`` in spending order, caps shared per terms.
+
+    ``basket`` is a :class:`SpendBasket`, None, or a callable returning one:
+    called only when a lot has terms to weigh, so a basket whose lines cost
+    queries to describe costs them only then.
+    """
     caps = {}
     result = []
     for lot in lots:
@@ -126,6 +131,8 @@ def offered(lots, basket, point_value):
         if not terms:
             result.append((lot, lot.remaining))
             continue
+        if callable(basket):
+            basket = basket()
         key = terms_key(terms)
         if key not in caps:
             caps[key] = allowance(terms, basket, point_value)

@@ -221,3 +221,15 @@ def test_an_event_awards_its_rules_once_per_key_with_no_hold():
 def test_an_unknown_event_is_refused():
     with pytest.raises(ledger.InvalidOperation):
         campaigns.award_event(UserFactory(), "anniversary", key="x")
+
+
+def test_the_earn_calculator_adds_the_rules_running_now():
+    from wagtail_pages import calculator
+
+    Tier = get_model("oscar_loyalty", "Tier")
+    MarginGroup = get_model("oscar_loyalty", "MarginGroup")
+    tier, group = Tier.objects.get(code="gold"), MarginGroup.objects.get(is_default=True)
+    assert calculator.estimate(D("6100"), tier, group).points == 305
+    make_rule("Double points", reward="multiplier", value=2)
+    make_rule("Silver only", audience="tiers", tiers=[Tier.objects.get(code="silver")], reward="fixed", value=1000)
+    assert calculator.estimate(D("6100"), tier, group).points == 610

@@ -113,6 +113,9 @@ class Command(BaseCommand):
             from sandbox.demo import rewards
 
             rewards.load(self, customers, now)
+            from sandbox.demo import campaigns
+
+            campaigns.load(self, now)
             from sandbox.demo import segments
 
             segments.load(self, now)
