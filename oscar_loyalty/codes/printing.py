@@ -2,9 +2,9 @@
 
 The PDF is written by hand (PDF 1.4, the standard Helvetica and Courier
 fonts, no embedded font), so printing needs no PDF library. Those fonts only
-have Latin-1 glyphs: the program and batch names appear on the sheet as far
-as Latin-1 can write them (they are in the CSV in full); a batch number,
-the points, the validity and the code are always printable.
+have Latin-1 glyphs: Cyrillic names are transliterated on the sheet (they are
+in the CSV as written), other scripts print as question marks; a batch
+number, the points, the validity and the code always print.
 """
 
 import io
@@ -49,8 +49,30 @@ def write_csv(stream, batch, codes):
     csv_export.writer(stream).writerows(csv_rows(batch, codes))
 
 
+# Russian letters in Latin (the passport transliteration, ICAO), for the PDF's Latin-1 fonts.
+CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "a b v g d e e zh z i i k l m n o p r s t u f kh ts ch sh shch ie y  e iu ia".split(" "),
+        strict=True,
+    )
+)
+
+
+def transliterate(text):
+    """``Шины Nordic`` as ``Shiny Nordic``: Cyrillic letters in Latin, the rest as it is."""
+    out = []
+    for char in str(text or ""):
+        latin = CYRILLIC.get(char.lower())
+        if latin is None:
+            out.append(char)
+        else:
+            out.append(latin.capitalize() if char.isupper() else latin)
+    return "".join(out)
+
+
 def _latin(text):
-    text = str(text or "").encode("latin-1", "replace").decode("latin-1")
+    text = transliterate(text).encode("latin-1", "replace").decode("latin-1")
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
