@@ -35,7 +35,7 @@ def manager(client):
 
 
 def read_csv(response):
-    text = response.content.decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:])))
 
