@@ -96,24 +96,23 @@ def generate(accounts, entries, months):
         f"FROM {users} u WHERE u.id % 5 = 0"
     )
 
-    # The journal's indexes and foreign keys but the primary key are built once, after the load.
+    # The journal's indexes and foreign keys but the primary key are built once, after the load; what is built
+    # comes from the model, so a run stopped halfway leaves nothing missing for the next one.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')",
-            [journal],
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('u', 'f')", [journal]
         )
-        constraints = cursor.fetchall()
+        constraints = [name for (name,) in cursor.fetchall()]
         cursor.execute(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "SELECT i.indexrelid::regclass::text FROM pg_index i "
             "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
             [journal],
         )
-        indexes = cursor.fetchall()
-    for name, _definition in constraints:
+        indexes = [name for (name,) in cursor.fetchall()]
+    for name in constraints:
         execute(f'ALTER TABLE {journal} DROP CONSTRAINT "{name}"')
-    for name, _definition in indexes:
+    for name in indexes:
         execute(f"DROP INDEX {name}")
 
     log(f"journal: {entries:,} entries over {months} months")
@@ -147,14 +146,28 @@ def generate(accounts, entries, months):
     )
     execute("SET session_replication_role = DEFAULT")
     log("journal: indexes and foreign keys")
-    for _name, definition in indexes:
-        execute(definition)
-    for name, definition in constraints:
-        execute(f'ALTER TABLE {journal} ADD CONSTRAINT "{name}" {definition}')
+    build_journal_indexes()
     for name in ("Account", "CustomerTier", "JournalEntry"):
         execute(f"VACUUM ANALYZE {table(name)}")
     execute(f"VACUUM ANALYZE {users}")
     return time.perf_counter() - started
+
+
+def build_journal_indexes():
+    """The journal's indexes, unique constraints and foreign keys as its model declares them."""
+    from django.db import connection, models
+    from oscar.core.loading import get_model
+
+    model = get_model("oscar_loyalty", "JournalEntry")
+    with connection.schema_editor(atomic=False) as editor:
+        for statement in editor._model_indexes_sql(model):
+            editor.execute(statement)
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint):
+                editor.add_constraint(model, constraint)
+        for field in model._meta.local_concrete_fields:
+            if field.remote_field and field.db_constraint:
+                editor.execute(editor._create_fk_sql(model, field, "_fk_%(to_table)s_%(to_column)s"))
 
 
 def add_recent(count, accounts):

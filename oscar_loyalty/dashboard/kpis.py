@@ -358,10 +358,13 @@ def _journal_figures(period, months, total):
         for row in NewAccountRollup.objects.filter(month__in=rolled).values("month", "accounts"):
             months[row["month"]].new_participants += row["accounts"]
         # Entries above the watermark may be an account's first, or come before the one the roll-up saw.
+        # Grouped, so that PostgreSQL reads the account's entries by its index rather than walking the
+        # journal in date order until it meets one of them (what min() and LIMIT 1 would let it plan).
         first_kept = (
             JournalEntry.objects.filter(account=OuterRef("account"), pk__lte=high)
-            .order_by("created_at")
-            .values("created_at")[:1]
+            .values("account")
+            .annotate(first=Min("created_at"))
+            .values("first")
         )
         for row in (
             JournalEntry.objects.filter(pk__gt=high)
