@@ -307,8 +307,6 @@ if not is_model_registered("oscar_loyalty", "NewAccountRollup"):
 
     __all__.append("NewAccountRollup")
 
-    __all__.append("BatchRequest")
-
 from oscar_loyalty.campaigns import abstract_models as campaigns  # noqa: E402
 
 if not is_model_registered("oscar_loyalty", "CampaignRule"):

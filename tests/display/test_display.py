@@ -10,6 +10,7 @@ from django.utils import timezone
 from oscar.apps.partner import strategy
 from oscar.core.loading import get_model
 
+from oscar_loyalty.campaigns import snapshot as campaign_snapshot
 from oscar_loyalty.earning import display, margins, tiers
 from tests.display.conftest import customer_at, parent_with_children, product_priced
 from tests.display.html import shown_bonuses
@@ -86,9 +87,10 @@ def test_a_page_of_products_costs_the_same_queries_as_one(django_assert_num_quer
     many = [product_priced("1000.00") for _ in range(20)] + [
         parent_with_children("1000.00", "2000.00") for _ in range(5)
     ]
-    # As on a live site, the tiers and the margin groups are cached.
+    # As on a live site, the tiers, the margin groups and the running campaign rules are cached.
     display.program_tiers()
     margins.assignment_table()
+    campaign_snapshot.cached_rules()
 
     for products in (few, many):
         bonus_display = display.BonusDisplay(request_for(customer_at("gold")))
