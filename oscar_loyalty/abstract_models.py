@@ -619,6 +619,8 @@ class AbstractNotification(models.Model):
     ADJUSTED = "adjusted"
     TIER_DOWNGRADED = "tier_downgraded"
     BIRTHDAY = "birthday"
+    REWARD_ORDERED, REWARD_PACKED, REWARD_SENT = "reward_ordered", "reward_packed", "reward_sent"
+    REWARD_DELIVERED, REWARD_CANCELLED = "reward_delivered", "reward_cancelled"
     EVENT_CHOICES = [
         (WELCOME, _("Welcome")),
         (ACCRUED, _("Points accrued")),
@@ -628,6 +630,11 @@ class AbstractNotification(models.Model):
         (ADJUSTED, _("Manual adjustment")),
         (TIER_DOWNGRADED, _("Tier lowered")),
         (BIRTHDAY, _("Birthday greeting")),
+        (REWARD_ORDERED, _("Reward ordered")),
+        (REWARD_PACKED, _("Reward packed")),
+        (REWARD_SENT, _("Reward sent")),
+        (REWARD_DELIVERED, _("Reward delivered")),
+        (REWARD_CANCELLED, _("Reward cancelled")),
     ]
 
     PENDING, SENT, FAILED, SKIPPED = "pending", "sent", "failed", "skipped"

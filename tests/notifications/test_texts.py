@@ -42,6 +42,17 @@ CONTEXTS = {
         "max_share_percent": "20.00",
     },
     Notification.BIRTHDAY: {"points": 300, "expires_at": "2026-05-24T12:00:00+00:00"},
+    # The reward orders' steps (every kind of reward is in tests/rewards/test_texts.py).
+    **{
+        event: {"number": "RW-000042", "reward": "Thermos mug", "kind": "physical", "points": 500, "address": "Moscow"}
+        for event in (
+            Notification.REWARD_ORDERED,
+            Notification.REWARD_PACKED,
+            Notification.REWARD_SENT,
+            Notification.REWARD_DELIVERED,
+            Notification.REWARD_CANCELLED,
+        )
+    },
 }
 # What each text must say, whatever the language.
 FIGURES = {
@@ -53,6 +64,11 @@ FIGURES = {
     Notification.ADJUSTED: ["305"],
     Notification.TIER_DOWNGRADED: ["Silver", "3"],
     Notification.BIRTHDAY: ["300"],
+    Notification.REWARD_ORDERED: ["RW-000042"],
+    Notification.REWARD_PACKED: ["RW-000042"],
+    Notification.REWARD_SENT: ["RW-000042"],
+    Notification.REWARD_DELIVERED: ["RW-000042"],
+    Notification.REWARD_CANCELLED: ["RW-000042"],
 }
 
 
