@@ -39,10 +39,12 @@ class AbstractCampaignRule(models.Model):
         (EVENT, _("An event")),
     ]
     REGISTRATION, BIRTHDAY, REFERRAL, REFERRED, CODE = "registration", "birthday", "referral", "referred", "code"
+    FRIEND_PURCHASE = "friend_purchase"
     EVENT_CHOICES = [
         (REGISTRATION, _("Registration")),
         (BIRTHDAY, _("Birthday")),
         (REFERRAL, _("A referred friend's first order")),
+        (FRIEND_PURCHASE, _("Every paid order of a referred friend")),
         (REFERRED, _("Joining through a friend's invitation")),
         (CODE, _("A code entered")),
     ]
@@ -110,6 +112,12 @@ class AbstractCampaignRule(models.Model):
     )
     event = models.CharField(_("Event"), max_length=16, choices=EVENT_CHOICES, blank=True)
     event_code = models.CharField(_("Code"), max_length=64, blank=True)
+    event_days = models.PositiveSmallIntegerField(
+        _("For days after the friend joined"),
+        null=True,
+        blank=True,
+        help_text=_("A referred friend's orders earn the referrer for this many days after the friend joined."),
+    )
 
     reward = models.CharField(_("How much"), max_length=16, choices=REWARD_CHOICES, default=PERCENT)
     value = models.DecimalField(_("Value"), max_digits=12, decimal_places=2, default=0)

@@ -47,6 +47,8 @@ class Occasion:
     channel: str = "web"
     event: str = ""
     code: str = ""
+    # Days since the event's start (a referred friend's order: since the friend joined).
+    event_age_days: int | None = None
     per_product: bool = False  # a price on a product card: per-order rules do not apply
 
     @property
@@ -106,6 +108,7 @@ class Rule:
     nth_min_amount: Decimal | None = None
     event: str = ""
     event_code: str = ""
+    event_days: int | None = None
     # The whole published spec: the lot's terms, hold, expiry and budgets, for the services.
     spec: dict = field(default_factory=dict, hash=False, compare=False)
 
@@ -205,11 +208,18 @@ def applies(rule, occasion, customer):
         or (rule.event == "code" and rule.event_code.strip().casefold() != occasion.code.strip().casefold())
     ):
         return False
+    if rule.basis == "event" and rule.event_days is not None and not in_event_period(rule, occasion):
+        return False
     return (
         is_audience(rule, customer, occasion.at)
         and in_channel(rule, occasion.channel)
         and in_time(rule, occasion.at, customer)
     )
+
+
+def in_event_period(rule, occasion):
+    """Whether the occasion falls within the rule's days from the event's start (day 0 is the start's day)."""
+    return occasion.event_age_days is not None and 0 <= occasion.event_age_days <= rule.event_days
 
 
 def is_audience(rule, customer, at):
@@ -346,5 +356,6 @@ def rule_from_spec(rule_id, version, spec):
         nth_min_amount=number("nth_min_amount"),
         event=spec.get("event", ""),
         event_code=spec.get("event_code", ""),
+        event_days=spec.get("event_days"),
         spec=spec,
     )

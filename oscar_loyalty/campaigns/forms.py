@@ -73,6 +73,59 @@ TEMPLATES = {
             "value": Decimal("2"),
         },
     },
+    "welcome": {
+        "label": _("Welcome bonus"),
+        "initial": {
+            "name": _("Welcome bonus"),
+            "basis": CampaignRule.EVENT,
+            "event": CampaignRule.REGISTRATION,
+            "reward": CampaignRule.FIXED,
+            "value": Decimal("100"),
+            "awards_per_customer": 1,
+        },
+    },
+    "birthday": {
+        "label": _("Birthday bonus"),
+        "initial": {
+            "name": _("Birthday bonus"),
+            "basis": CampaignRule.EVENT,
+            "event": CampaignRule.BIRTHDAY,
+            "reward": CampaignRule.FIXED,
+            "value": Decimal("500"),
+            "expires_in_days": 7,
+        },
+    },
+    "referral_friend": {
+        "label": _("Refer a friend: the friend's bonus"),
+        "initial": {
+            "name": _("Bonus for joining through a friend"),
+            "basis": CampaignRule.EVENT,
+            "event": CampaignRule.REFERRED,
+            "reward": CampaignRule.FIXED,
+            "value": Decimal("200"),
+        },
+    },
+    "referral_first_order": {
+        "label": _("Refer a friend: points on the friend's first order"),
+        "initial": {
+            "name": _("A friend's first order"),
+            "basis": CampaignRule.EVENT,
+            "event": CampaignRule.REFERRAL,
+            "reward": CampaignRule.FIXED,
+            "value": Decimal("500"),
+        },
+    },
+    "referral_share": {
+        "label": _("Refer a friend: a share of the friend's purchases"),
+        "initial": {
+            "name": _("A share of a friend's purchases"),
+            "basis": CampaignRule.EVENT,
+            "event": CampaignRule.FRIEND_PURCHASE,
+            "event_days": 90,
+            "reward": CampaignRule.PERCENT,
+            "value": Decimal("2"),
+        },
+    },
 }
 
 
@@ -170,6 +223,7 @@ class CampaignRuleForm(forms.ModelForm):
             "nth_min_amount",
             "event",
             "event_code",
+            "event_days",
             "reward",
             "value",
             "hold_days",
@@ -249,6 +303,10 @@ class CampaignRuleForm(forms.ModelForm):
             errors["event"] = _("Choose the event.")
         if data.get("event") == CampaignRule.CODE and basis == CampaignRule.EVENT and not data.get("event_code"):
             errors["event_code"] = _("Give the code customers enter.")
+        if data.get("event_days") is not None and not (
+            basis == CampaignRule.EVENT and data.get("event") == CampaignRule.FRIEND_PURCHASE
+        ):
+            errors["event_days"] = _("A period after the friend joined applies to a referred friend's orders only.")
         if basis != CampaignRule.BRACKETS and value <= 0:
             errors["value"] = _("Give a value above zero.")
         if reward == CampaignRule.MULTIPLIER and basis != CampaignRule.BRACKETS and 0 < value <= 1:

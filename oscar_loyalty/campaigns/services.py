@@ -133,7 +133,7 @@ def event_rules(event, *, code="", now=None, user=None, channel=None):
 
 
 def _event_matches(rule, occasion):
-    relaxed = dataclasses.replace(rule, audience="everyone", birthday_days=None)
+    relaxed = dataclasses.replace(rule, audience="everyone", birthday_days=None, event_days=None)
     return engine.rule_points(relaxed, occasion) > 0
 
 
@@ -145,13 +145,15 @@ def award_event(
     now: datetime | None = None,
     context: dict | None = None,
 ) -> list:
-    """Award the active rules for ``event`` ("registration", "birthday", "referral", "code") to ``user``.
+    """Award the active rules for ``event`` (one of ``CampaignRule.EVENT_CHOICES``) to ``user``.
 
     ``key`` names this occurrence (e.g. ``f"birthday:{user.pk}:{year}"``);
     each rule's lot is keyed ``f"{key}:rule:{rule id}"``, so calling again
     awards nothing more and returns the awards already made. ``context`` may
     hold ``code`` (the code entered), ``channel``, ``order_number`` (the
-    friend's order, for "referral") and ``reason``. Who, where, when,
+    friend's order, for "referral" and "friend_purchase"), ``order_amount``
+    (what a percentage rule pays on), ``event_age_days`` (days since the
+    friend joined, for a rule that pays only for a period) and ``reason``. Who, where, when,
     stacking and budgets apply as for orders; returns the ``CampaignAward``
     rows (empty when no rule matches or budgets are spent).
     """
@@ -168,8 +170,14 @@ def award_event(
     # A percentage rule of an event pays on the amount it names (e.g. the friend's order for "referral").
     amount = Decimal(str(context["order_amount"])) if context.get("order_amount") else None
     lines = (engine.Line(reference="event", amount=amount),) if amount is not None and amount > 0 else ()
+    age = context.get("event_age_days")
     occasion = engine.Occasion(
-        at=local(now), event=event, code=str(context.get("code") or ""), channel=channel, lines=lines
+        at=local(now),
+        event=event,
+        code=str(context.get("code") or ""),
+        channel=channel,
+        lines=lines,
+        event_age_days=None if age is None else int(age),
     )
     customer = facts.customer_facts(user, facts.Needs(rules), tier=_tier_of(user, now), now=now)
     evaluation = engine.evaluate(rules, occasion, customer)

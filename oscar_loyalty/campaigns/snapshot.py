@@ -77,6 +77,7 @@ def spec_of(rule):
         "nth_min_amount": text(rule.nth_min_amount),
         "event": rule.event,
         "event_code": rule.event_code,
+        "event_days": rule.event_days,
         "terms": terms,
         "hold_days": rule.hold_days,
         "expires_in_days": rule.expires_in_days,

@@ -18,6 +18,8 @@ REGISTRATION = "registration"
 BIRTHDAY = "birthday"
 #: The referrer, on the friend's first paid order.
 REFERRAL = "referral"
+#: The referrer, on every paid order of the friend (rules may limit it to a period after the friend joined).
+FRIEND_PURCHASE = "friend_purchase"
 #: The friend, on signing up through a referral.
 REFERRED = "referred"
 
@@ -25,6 +27,7 @@ REASONS = {
     REGISTRATION: _("Welcome bonus"),
     BIRTHDAY: _("Birthday bonus"),
     REFERRAL: _("A friend you invited made their first order"),
+    FRIEND_PURCHASE: _("A friend you invited made a purchase"),
     REFERRED: _("Bonus for joining through a friend's invitation"),
 }
 

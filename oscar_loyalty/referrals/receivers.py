@@ -72,9 +72,13 @@ def user_registered(sender, user, request=None, **kwargs):
 
 @_logged
 def order_points_accrued(sender, order_number, user, **kwargs):
-    """A paid order counted: the first one rewards the referrer, and may give the welcome bonus."""
+    """A paid order counted: it may reward the referrer; the first one also may give the welcome bonus."""
     if user is None:
         return
+    purchase = QualifyingPurchase.objects.filter(order_number=str(order_number)).values_list("amount", "placed_at")
+    purchase = purchase.first()
+    if purchase is not None:
+        services.reward_friend_purchase(user, order_number, amount=purchase[0], placed_at=purchase[1])
     paid = (
         QualifyingPurchase.objects.filter(user=user).order_by("placed_at", "pk").values_list("order_number", "amount")
     )

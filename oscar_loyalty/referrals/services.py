@@ -12,6 +12,14 @@
 - ``reward_referrer(friend, order_number, ...)``: the friend's first paid
   order rewards the referrer, exactly once (the referral's row lock and the
   award's key), unless the order ships to one of the referrer's addresses.
+- ``reward_friend_purchase(friend, order_number, ...)``: every paid order of
+  the friend may reward the referrer too ("friend_purchase" rules: a share
+  of the friend's purchases, usually for a period after the friend joined),
+  once per order, on the same terms.
+
+The referrer's lots carry the friend's order number, so a return or a
+cancellation of that order takes them back in the same proportion as the
+friend's own points; an order returned before it rewarded is honoured at once.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
+from oscar_loyalty import ledger
 from oscar_loyalty.ledger.people import user_id_of
 from oscar_loyalty.referrals import awards
 from oscar_loyalty.settings import loyalty_settings
@@ -185,6 +194,22 @@ def join(friend, code, *, channel, device="", ip_address=None, entered_after_sig
 # --- The referrer's reward -------------------------------------------------------------------------
 
 
+def purchase_shares(now=None):
+    """``(percent, days or None)`` of the active rules paying referrers a share of friends' purchases, to tell them."""
+    from oscar_loyalty.campaigns import snapshot
+
+    now = now or timezone.now()
+    return [
+        (rule.value.normalize(), rule.event_days)
+        for rule in snapshot.cached_rules()
+        if rule.basis == "event"
+        and rule.event == awards.FRIEND_PURCHASE
+        and rule.reward == "percent"
+        and (rule.ends_at is None or now < rule.ends_at)
+    ]
+
+
+
 def shipping_address_of(order_number):
     Order = get_model("order", "Order")
     order = Order.objects.select_related("shipping_address").filter(number=order_number).first()
@@ -208,6 +233,27 @@ def addresses_of(user_id):
     return {normalise_address(*row) for row in rows}
 
 
+def _shipped_to_referrer(referral, order_number):
+    shipped_to = shipping_address_of(order_number)
+    return bool(shipped_to) and shipped_to in addresses_of(referral.referrer_id)
+
+
+def _honour_returns(order_number, key, now):
+    """Take back the share of the friend's order returned before the referrer's award was made.
+
+    The share is a target, so asking again for the same share moves nothing.
+    """
+    returned = ledger.returned_share(str(order_number))
+    if returned > 0:
+        ledger.reverse_order(
+            str(order_number),
+            share=returned,
+            key=f"{key}:returned:{returned.normalize()}",
+            reason=_("Order %(number)s: returned before it earned") % {"number": order_number},
+            now=now,
+        )
+
+
 def reward_referrer(friend, order_number, *, amount=None, now=None):
     """The friend's first paid order: reward who brought them, once. Returns the referral, or None if there is none."""
     now = now or timezone.now()
@@ -217,20 +263,59 @@ def reward_referrer(friend, order_number, *, amount=None, now=None):
         if referral is None or referral.status != Referral.JOINED:
             return referral
         referral.first_order_number = str(order_number)
-        shipped_to = shipping_address_of(order_number)
-        if shipped_to and shipped_to in addresses_of(referral.referrer_id):
+        if _shipped_to_referrer(referral, order_number):
             referral.status = Referral.REFUSED
             referral.refused_reason = _("The friend's first order went to the referrer's address.")
             referral.save(update_fields=["first_order_number", "status", "refused_reason"])
             return referral
+        key = f"referral:referrer:{friend_id}"
         awards.award(
             referral.referrer,
             awards.REFERRAL,
-            key=f"referral:referrer:{friend_id}",
+            key=key,
             now=now,
             context={"friend_id": friend_id, "order_number": str(order_number), "order_amount": str(amount or "")},
         )
+        _honour_returns(order_number, key, now)
         referral.status = Referral.REWARDED
         referral.rewarded_at = now
         referral.save(update_fields=["first_order_number", "status", "rewarded_at"])
     return referral
+
+
+def reward_friend_purchase(friend, order_number, *, amount, placed_at=None, now=None):
+    """A paid order of a referred friend: the referrer's "friend_purchase" rules, once per order; returns the points.
+
+    Nothing for a friend nobody referred, for a referral refused, for an
+    order placed before the friend joined, or for an order shipped to one of
+    the referrer's addresses. ``amount`` is what the friend paid in money; a
+    rule's period counts whole days from the day the friend joined to the
+    day the order was placed (``placed_at``, default now), so an order the
+    accounting system reports paid weeks later still counts in its period.
+    """
+    now = now or timezone.now()
+    placed_at = placed_at or now
+    friend_id = user_id_of(friend)
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().filter(friend_id=friend_id).first()
+        if referral is None or referral.status == Referral.REFUSED or placed_at < referral.created_at:
+            return 0
+        if _shipped_to_referrer(referral, order_number):
+            return 0
+        age = (timezone.localtime(placed_at).date() - timezone.localtime(referral.created_at).date()).days
+        key = f"referral:purchase:{friend_id}:{order_number}"
+        points = awards.award(
+            referral.referrer,
+            awards.FRIEND_PURCHASE,
+            key=key,
+            now=now,
+            context={
+                "friend_id": friend_id,
+                "order_number": str(order_number),
+                "order_amount": str(amount or ""),
+                "event_age_days": age,
+            },
+        )
+        if points:
+            _honour_returns(order_number, key, now)
+    return points

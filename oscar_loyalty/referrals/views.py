@@ -85,6 +85,7 @@ class InviteView(PageTitleMixin, generic.FormView):
         ctx["friends"] = Referral.objects.filter(referrer=self.request.user).select_related("friend")
         ctx["brought_by"] = Referral.objects.filter(friend=self.request.user).first()
         ctx["claim_days"] = loyalty_settings.REFERRAL_CLAIM_DAYS
+        ctx["purchase_shares"] = services.purchase_shares()
         return ctx
 
     def form_valid(self, form):

@@ -34,6 +34,8 @@ EVENT_RULES = (
     ("referred", gettext_lazy("Joined through a friend"), 200, {}),
     ("referral", gettext_lazy("A friend's first order"), 500, {}),
 )
+#: The referrer also earns a share of the friend's purchases for a period after the friend joined.
+FRIEND_PURCHASES = (gettext_lazy("A share of a friend's purchases"), Decimal("3"), 90)
 
 
 def load(command, now=None):
@@ -51,6 +53,19 @@ def load(command, now=None):
             },
         )
         snapshot.publish(rule)
+    name, percent, days = FRIEND_PURCHASES
+    rule, _created = CampaignRule.objects.update_or_create(
+        name=str(name),
+        defaults={
+            "basis": CampaignRule.EVENT,
+            "event": CampaignRule.FRIEND_PURCHASE,
+            "event_days": days,
+            "reward": CampaignRule.PERCENT,
+            "value": percent,
+            "hold_days": 0,
+        },
+    )
+    snapshot.publish(rule)
     users = get_user_model().objects.filter(email__in=[BIRTHDAY_EMAIL, REFERRER_EMAIL, FRIEND_EMAIL])
     by_email = {user.email: user for user in users}
     _birthday(by_email.get(BIRTHDAY_EMAIL), now)
@@ -83,7 +98,15 @@ def _birthday(user, now):
 def _referral(referrer, friend, now):
     if referrer is None or friend is None or Referral.objects.filter(friend=friend).exists():
         return
-    referrals.join(friend, referrals.code_for(referrer).code, channel=Referral.LINK, now=now)
-    first = QualifyingPurchase.objects.filter(user=friend).order_by("placed_at", "pk").first()
-    if first is not None:
-        referrals.reward_referrer(friend, first.order_number, amount=first.amount, now=now)
+    referral = referrals.join(friend, referrals.code_for(referrer).code, channel=Referral.LINK, now=now)
+    purchases = list(QualifyingPurchase.objects.filter(user=friend).order_by("placed_at", "pk"))
+    if not purchases:
+        return
+    # The story of the demo: Anna invited Gleb the day before his first purchase.
+    Referral.objects.filter(pk=referral.pk).update(created_at=purchases[0].placed_at - timedelta(days=1))
+    for purchase in purchases:
+        referrals.reward_friend_purchase(
+            friend, purchase.order_number, amount=purchase.amount, placed_at=purchase.placed_at, now=now
+        )
+    first = purchases[0]
+    referrals.reward_referrer(friend, first.order_number, amount=first.amount, now=now)

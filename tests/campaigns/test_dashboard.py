@@ -8,6 +8,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_product
 
 from oscar_loyalty.campaigns import snapshot
+from oscar_loyalty.campaigns.forms import TEMPLATES
 from tests.campaigns.helpers import make_rule
 from tests.dashboard.helpers import user_with
 from tests.factories import UserFactory
@@ -39,7 +40,7 @@ def post_rule(client, url, **fields):
     return client.post(url, {k: v for k, v in data.items() if v is not None})
 
 
-@pytest.mark.parametrize("template", ["nth_purchase", "happy_hours", "brackets", "product_rates", "double_points"])
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_every_template_prefills_the_builder(marketer, template):
     response = marketer.get(reverse("loyalty-dashboard:loyalty-campaign-create") + f"?template={template}")
     assert response.status_code == 200

@@ -168,3 +168,17 @@ def test_event_rules_match_their_event_and_code_case_insensitively():
     assert rule_points(welcome, Occasion(at=NOON, event="birthday")) == 0
     assert rule_points(code, Occasion(at=NOON, event="code", code=" spring ")) == 50
     assert rule_points(code, Occasion(at=NOON, event="code", code="summer")) == 0
+
+
+@pytest.mark.parametrize(("age", "points"), [(None, 0), (-1, 0), (0, 50), (30, 50), (31, 0)])
+def test_a_friends_purchase_pays_a_share_only_within_the_days_after_the_friend_joined(age, points):
+    share = rule(basis="event", event="friend_purchase", event_days=30, reward="percent", value=5)
+    order = (line("1000.00", 0),)
+    occasion = Occasion(at=NOON, event="friend_purchase", lines=order, event_age_days=age)
+    assert rule_points(share, occasion) == points
+
+
+def test_a_friends_purchase_rule_without_a_period_pays_on_every_order():
+    share = rule(basis="event", event="friend_purchase", reward="percent", value=5)
+    occasion = Occasion(at=NOON, event="friend_purchase", lines=(line("1000.00", 0),), event_age_days=400)
+    assert rule_points(share, occasion) == 50
