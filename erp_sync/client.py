@@ -23,6 +23,7 @@ import urllib.parse
 import urllib.request
 import uuid
 import zipfile
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -232,11 +233,13 @@ def answer_documents(
     namespace=False,
     now=None,
     erp_prefix="ERP-",
+    store=None,
 ):
     """A CommerceML file in which the accounting system posts (pays, ships, cancels) ``orders``.
 
     ``orders`` is a list of order ids, or of (id, lines) with lines as
-    (product id, amount) pairs to send changed amounts back.
+    (product id, amount) pairs to send changed amounts back. ``store`` names
+    the store the sales were made at (the requisite "Магазин").
     """
     now = now or datetime.datetime.now().replace(microsecond=0)
     ns = f' xmlns="{NAMESPACE}"' if namespace else ""
@@ -258,6 +261,8 @@ def answer_documents(
             requisites += [("Номер отгрузки по 1С", f"SHIP-{ident}"), ("Дата отгрузки по 1С", stamp)]
         if cancelled:
             requisites.append(("Отменен", "true"))
+        if store is not None:
+            requisites.append(("Магазин", escape(str(store))))
         parts.append("<Документ>")
         parts.append(f"<Ид>{ident}</Ид><Номер>{ident}</Номер><Дата>{now:%Y-%m-%d}</Дата>")
         parts.append("<ХозОперация>Заказ товара</ХозОперация><Роль>Продавец</Роль><Валюта>RUB</Валюта>")

@@ -27,6 +27,9 @@ Reversal = get_model("oscar_loyalty", "Reversal")
 
 logger = logging.getLogger(__name__)
 
+#: A sale the accounting system reports from a store earns in the channel "store:<the store's id>".
+STORE_CHANNEL_PREFIX = "store:"
+
 
 class UnknownOrder(commerceml.DocumentError):
     pass
@@ -110,7 +113,8 @@ def apply_document(doc, *, now=None):
                         % {"version": doc.version, "applied": state.version}
                     ],
                 )
-            changes = _apply(order, state, doc, now)
+            with earning.sales_channel(f"{STORE_CHANNEL_PREFIX}{doc.store_id}" if doc.store_id else None):
+                changes = _apply(order, state, doc, now)
             state.version = doc.version or state.version
             state.save()
             return Outcome("applied" if changes else "unchanged", order.number, changes=changes)

@@ -75,6 +75,10 @@ DEFAULTS = {
     # reply's warning lines and the log, and the rest of the file is applied.
     # True: such a file is refused whole ("failure" listing them), none of it applied.
     "EXCHANGE_UNKNOWN_ORDERS_FATAL": False,
+    # The requisites that may name the store (point of sale) a sale was made at; the
+    # first one present wins, and the order's points record the sales channel
+    # "store:<its value>", which campaign rules may be limited to. (): none.
+    "EXCHANGE_STORE_REQUISITES": ("Магазин", "Торговая точка"),
     # Accrue an order's points when the accounting system posts it (Проведен=true).
     "EXCHANGE_ACCRUE_ON_POSTED": True,
     # The shop status an order moves to on each event from the accounting

@@ -21,12 +21,14 @@ from oscar.core.loading import get_model
 
 from erp_sync.exchange import commerceml, mapping, storage
 from erp_sync.exchange.exceptions import ExchangeRefused
+from erp_sync.exchange.mapping import STORE_CHANNEL_PREFIX
 from erp_sync.exchange.settings import exchange_settings
 
 ExchangeSession = get_model("erp_sync", "ExchangeSession")
 ExchangeFile = get_model("erp_sync", "ExchangeFile")
 ExchangeDocument = get_model("erp_sync", "ExchangeDocument")
 OrderErpState = get_model("erp_sync", "OrderErpState")
+Lot = get_model("oscar_loyalty", "Lot")
 
 #: How many order numbers a warning line names before it says "and N more".
 LISTED = 50
@@ -96,10 +98,18 @@ def document_limits():
             "payment_number": longest(state.get_field("payment_number")),
             "shipment_number": longest(state.get_field("shipment_number")),
             "status": longest(state.get_field("erp_status")),
+            # The store becomes the lots' sales channel, "store:<id>".
+            "store_id": longest(Lot._meta.get_field("channel")) - len(STORE_CHANNEL_PREFIX),
         },
         max_digits=goods.max_digits,
         decimal_places=goods.decimal_places,
     )
+
+
+def store_requisites():
+    """The requisites whose value names the store a sale was made at, as the shop configured them."""
+    names = exchange_settings.EXCHANGE_STORE_REQUISITES or ()
+    return (names,) if isinstance(names, str) else tuple(names)
 
 
 def unpack_archives(session, directory):
@@ -207,7 +217,9 @@ def _import_file(session, directory, name, started, budget):
             )
         )
         applied_now = 0
-        documents = commerceml.iter_documents(path, start=record.documents_done, limits=limits)
+        documents = commerceml.iter_documents(
+            path, start=record.documents_done, limits=limits, store_requisites=store_requisites()
+        )
         for doc in documents:
             if applied_now and time.monotonic() - started > budget:
                 documents.close()  # closes the file now, not at garbage collection
@@ -248,7 +260,7 @@ def _prepare(record, path, limits):
     """Read the whole file before any of it is applied, and set aside the documents for unknown orders."""
     try:
         total = commerceml.validate(path)
-        problems = mapping.precheck(commerceml.iter_documents(path, limits=limits))
+        problems = mapping.precheck(commerceml.iter_documents(path, limits=limits, store_requisites=store_requisites()))
     except (commerceml.CommerceMLError, OSError) as error:
         ExchangeFile.objects.filter(pk=record.pk).update(status=ExchangeFile.FAILED, error=str(error))
         raise ExchangeRefused(str(error)) from error

@@ -6,6 +6,8 @@ call these; they call the ledger.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 from datetime import datetime
 from decimal import Decimal
@@ -39,6 +41,26 @@ OrderLineDiscount = get_model("order", "OrderLineDiscount")
 CENT = Decimal("0.01")
 
 logger = logging.getLogger(__name__)
+
+
+#: The sales channel of accruals made inside ``sales_channel(...)``, e.g. by a status the ERP moved.
+_channel = contextvars.ContextVar("oscar_loyalty_sales_channel", default=None)
+
+
+@contextlib.contextmanager
+def sales_channel(channel: str | None):
+    """Accruals inside this block that name no channel record ``channel`` (None: the default).
+
+    For callers that earn through Oscar's signals rather than by calling
+    ``accrue_for_order`` themselves: the accounting system reporting a
+    store's sale moves the order's status, and the status receiver accrues
+    in the store's channel.
+    """
+    token = _channel.set(channel)
+    try:
+        yield
+    finally:
+        _channel.reset(token)
 
 
 def accrual_key(order_number: str) -> str:
@@ -112,8 +134,9 @@ def accrue_for_order(
     the shop both reporting the order paid, accrue once. Earns at the tier in
     effect before this order counts. The active campaign rules add their own
     lots (one per rule, see ``oscar_loyalty.campaigns``); ``channel`` is the
-    sales channel recorded on every lot ("web" by default; e.g. "store:12"
-    for a sale the accounting system reports from a store). A return, refund
+    sales channel recorded on every lot (by default the one ``sales_channel``
+    sets, else "web"; e.g. "store:12" for a sale the accounting system
+    reports from a store). A return, refund
     or lower goods total recorded before the order earned is honoured: the
     lots are written for the whole order and the returned share is taken back
     from them at once, so a later change of that share moves it either way.
@@ -123,7 +146,7 @@ def accrue_for_order(
     if not order.user_id:
         return None
     now = now or timezone.now()
-    channel = channel or campaigns.default_channel()
+    channel = channel or _channel.get() or campaigns.default_channel()
     with transaction.atomic():
         tier = tiers.tier_for(order.user, now=now)
         inputs, accruals = _order_points(order, tier)

@@ -12,6 +12,7 @@ from oscar.core.loading import get_model
 
 from erp_sync.client import answer_documents, exported_orders
 from oscar_loyalty import ledger
+from tests.campaigns.helpers import make_rule
 from tests.earning.factories import order_for
 from tests.erp.helpers import erp_product, order_paid_with_points
 from tests.factories import UserFactory
@@ -180,3 +181,39 @@ def test_posting_an_order_the_shop_cancelled_accrues_nothing(one_c):
     assert order.status == "Cancelled"
     assert order.erp_state.posted
     assert not Lot.objects.filter(order_number=order.number).exists()
+
+
+def test_a_sale_the_accounting_system_reports_from_a_store_earns_in_that_stores_channel(one_c):
+    make_rule("Store 12 opening", channels=["store:12"], reward="multiplier", value=2)
+    in_store, shipped, on_the_web = UserFactory(), UserFactory(), UserFactory()
+    posted = order_for(in_store, "10000.00")
+    delivered = order_for(shipped, "10000.00")
+    web = order_for(on_the_web, "10000.00")
+
+    one_c.send("store.xml", answer_documents([str(posted.number)], version=1, store="12"), zipped=False)
+    # Shipped, not posted: the status moves to Complete and the status receiver accrues, in the store's channel.
+    one_c.send(
+        "shipped.xml",
+        answer_documents([str(delivered.number)], version=1, posted=False, shipped=True, store=" 12 "),
+        zipped=False,
+    )
+    one_c.send("web.xml", answer_documents([str(web.number)], version=1), zipped=False)
+
+    for order in (posted, delivered):
+        lots = Lot.objects.filter(order_number=order.number)
+        assert sorted((lot.origin, lot.points, lot.channel) for lot in lots) == [
+            (Lot.CAMPAIGN, 300, "store:12"),
+            (Lot.ORDER, 300, "store:12"),
+        ]
+    assert [(lot.points, lot.channel) for lot in Lot.objects.filter(order_number=web.number)] == [(300, "web")]
+
+
+def test_a_store_name_longer_than_the_channel_holds_fails_its_document_alone(one_c):
+    too_long, fine = order_for(UserFactory(), "1000.00"), order_for(UserFactory(), "1000.00")
+    one_c.send("long.xml", answer_documents([str(too_long.number)], version=1, store="x" * 59), zipped=False)
+    one_c.send("fine.xml", answer_documents([str(fine.number)], version=1, store="x" * 58), zipped=False)
+
+    (failed,) = ExchangeDocument.objects.filter(status="failed")
+    assert "Магазин" in failed.error and "58" in failed.error
+    assert not Lot.objects.filter(order_number=too_long.number).exists()
+    assert Lot.objects.get(order_number=fine.number).channel == "store:" + "x" * 58

@@ -53,6 +53,7 @@ class Limits:
             "payment_number": 64,
             "shipment_number": 64,
             "status": 128,
+            "store_id": 58,
         }
     )
     max_digits: int = 14
@@ -70,6 +71,7 @@ TEXT_LABELS = {
     "payment_number": "Номер оплаты по 1С",
     "shipment_number": "Номер отгрузки по 1С",
     "status": "Статус заказа",
+    "store_id": "Магазин",
 }
 
 
@@ -110,6 +112,8 @@ class ErpDocument:
     shipment_number: str = ""
     shipped_at: datetime.datetime | None = None
     status: str = ""
+    # The store (point of sale) the sale was made at, from a requisite the shop names.
+    store_id: str = ""
     lines: list = field(default_factory=list)
     requisites: dict = field(default_factory=dict)
     error: str = ""
@@ -324,12 +328,12 @@ def _check_no_entities(element):
             raise CommerceMLError(_("Files with entities are not accepted."))
 
 
-def iter_documents(path, *, start=0, limits=None):
+def iter_documents(path, *, start=0, limits=None, store_requisites=()):
     """Yield ``ErpDocument`` for each document from position ``start`` on."""
     for position, element in enumerate(iter_document_elements(path)):
         if position < start:
             continue
-        yield read_document(element, position, limits=limits)
+        yield read_document(element, position, limits=limits, store_requisites=store_requisites)
 
 
 def _children(element, name):
@@ -409,11 +413,13 @@ def _check_limits(doc, limits):
             )
 
 
-def read_document(element, position, *, limits=None):
+def read_document(element, position, *, limits=None, store_requisites=()):
     """One ``Документ`` element as an ``ErpDocument``; a bad value is recorded in ``error``.
 
     Values the shop cannot store (``limits``, by default the exchange
     models' fields) are bad values too: they fail this document, not the file.
+    ``store_requisites`` are the names of requisites that may name the store
+    the sale was made at; the first one present and not empty is the store.
     """
     limits = limits or Limits()
     doc = ErpDocument(position=position)
@@ -451,6 +457,7 @@ def read_document(element, position, *, limits=None):
         doc.shipment_number = req.get("Номер отгрузки по 1С", "")
         doc.shipped_at = parse_datetime(req.get("Дата отгрузки по 1С", ""), "Дата отгрузки по 1С")
         doc.status = req.get("Статуса заказа ИД", "") or req.get("Статус заказа", "")
+        doc.store_id = next((req[name].strip() for name in store_requisites if (req.get(name) or "").strip()), "")
         for line in doc.lines:
             if line.amount is not None and line.amount < 0 or line.quantity is not None and line.quantity < 0:
                 raise DocumentError(_("A line of %(id)s has a negative amount.") % {"id": line.product_id})
