@@ -307,6 +307,13 @@ if not is_model_registered("oscar_loyalty", "NewAccountRollup"):
 
     __all__.append("NewAccountRollup")
 
+if not is_model_registered("oscar_loyalty", "TierTally"):
+
+    class TierTally(reporting.AbstractTierTally):
+        pass
+
+    __all__.append("TierTally")
+
 from oscar_loyalty.campaigns import abstract_models as campaigns  # noqa: E402
 
 if not is_model_registered("oscar_loyalty", "CampaignRule"):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from oscar_loyalty import signals
+from oscar_loyalty.ledger.accounts import open_account
 from oscar_loyalty.ledger.exceptions import InvalidOperation
 from oscar_loyalty.ledger.people import actor_of, clip, display_name, user_id_of
 from oscar_loyalty.settings import loyalty_settings
@@ -68,6 +69,8 @@ def _lock_state(user_id):
     """The customer's tier row, locked; a new customer starts in the entry tier."""
     state = CustomerTier.objects.select_for_update().filter(user_id=user_id).first()
     if state is None:
+        # A customer with a tier record has a points account: the KPI page's tier counts rest on it.
+        open_account(user_id)
         entry = qualifying_tier(all_tiers(), Decimal(0))
         state, _created = CustomerTier.objects.select_for_update().get_or_create(
             user_id=user_id, defaults={"tier": entry}

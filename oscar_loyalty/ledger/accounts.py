@@ -83,6 +83,17 @@ def lock_account(user_id):
         return Account.objects.select_for_update().get(user_id=user_id)
     except Account.DoesNotExist:
         pass
+    _create_account(user_id)
+    return Account.objects.select_for_update().get(user_id=user_id)
+
+
+def open_account(user_id):
+    """Make sure the customer has an account (empty, if it is new); nothing is locked."""
+    if not Account.objects.filter(user_id=user_id).exists():
+        _create_account(user_id)
+
+
+def _create_account(user_id):
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None:
         raise UnknownCustomer()
@@ -90,8 +101,7 @@ def lock_account(user_id):
         with transaction.atomic():
             Account.objects.create(user_id=user_id, customer_name=display_name(user))
     except IntegrityError:
-        pass  # created concurrently: lock theirs
-    return Account.objects.select_for_update().get(user_id=user_id)
+        pass  # created concurrently: theirs is the account
 
 
 def lock_accounts(account_ids):

@@ -100,3 +100,28 @@ class AbstractNewAccountRollup(models.Model):
         app_label = "oscar_loyalty"
         verbose_name = _("Monthly new accounts roll-up")
         verbose_name_plural = _("Monthly new accounts roll-ups")
+
+
+class AbstractTierTally(models.Model):
+    """A change in how many account holders there are, or how many customers a tier has: the counts are the sums.
+
+    Written only by database triggers on the accounts and the customers'
+    tier records (PostgreSQL), in the transaction that changes them, so the
+    sums are exact whenever read; the roll-up beat folds them into one row
+    per count. ``kind`` "holders" counts accounts with a customer; "tier"
+    counts tier records by their computed tier (``tier_ref``, the tier's id;
+    None for a record without one). Pinned tiers are read from the records
+    themselves: they are few, and a pin ends by the clock, not by a write.
+    """
+
+    HOLDERS, TIER = "holders", "tier"
+
+    kind = models.CharField(_("Kind"), max_length=8)
+    tier_ref = models.BigIntegerField(_("Tier"), null=True, blank=True)
+    delta = models.BigIntegerField(_("Change"))
+
+    class Meta:
+        abstract = True
+        app_label = "oscar_loyalty"
+        verbose_name = _("Tier tally")
+        verbose_name_plural = _("Tier tallies")

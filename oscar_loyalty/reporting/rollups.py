@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from oscar_loyalty.reporting import tallies
 from oscar_loyalty.settings import loyalty_settings
 
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
@@ -76,9 +77,11 @@ def roll_up(*, wait_seconds=None, rebuild=False):
     nothing is rolled up and the next run tries again. Safe to run twice at
     once: the second waits for the first and finds less or nothing to do.
     ``rebuild`` empties the roll-ups first and rolls the whole journal up again.
+    The tier tallies are folded into one row per count on the way.
     """
     if not enabled():
         return None
+    tallies.fold()
     if wait_seconds is None:
         wait_seconds = loyalty_settings.ROLLUP_WAIT_SECONDS
     time_zone = timezone.get_default_timezone_name()
