@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -47,10 +48,8 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     When,
 )
@@ -358,27 +357,11 @@ def _journal_figures(period, months, total):
         for row in NewAccountRollup.objects.filter(month__in=rolled).values("month", "accounts"):
             months[row["month"]].new_participants += row["accounts"]
         # Entries above the watermark may be an account's first, or come before the one the roll-up saw.
-        # Grouped, so that PostgreSQL reads the account's entries by its index rather than walking the
-        # journal in date order until it meets one of them (what min() and LIMIT 1 would let it plan).
-        first_kept = (
-            JournalEntry.objects.filter(account=OuterRef("account"), pk__lte=high)
-            .values("account")
-            .annotate(first=Min("created_at"))
-            .values("first")
-        )
-        for row in (
-            JournalEntry.objects.filter(pk__gt=high)
-            .values("account")
-            .annotate(first_above=Min("created_at"), first_kept=Subquery(first_kept))
-            .order_by()
-        ):
-            kept_at, above_at = row["first_kept"], row["first_above"]
-            if kept_at is not None and kept_at <= above_at:
-                continue
-            if kept_at is not None and _month_of(kept_at) in rolled:
-                months[_month_of(kept_at)].new_participants -= 1
-            if start_at <= above_at < end_at and _month_of(above_at) in rolled:
-                months[_month_of(above_at)].new_participants += 1
+        for kept_month, above_month, accounts in _first_entries_above(high, start_at, end_at):
+            if kept_month in rolled:
+                months[kept_month].new_participants -= accounts
+            if above_month in rolled:
+                months[above_month].new_participants += accounts
     if split:
         earlier = JournalEntry.objects.filter(account=OuterRef("account"), created_at__lt=OuterRef("created_at"))
         for row in (
@@ -390,6 +373,49 @@ def _journal_figures(period, months, total):
             .order_by()
         ):
             months[_month_key(row["month"])].new_participants += row["accounts"]
+
+
+def _first_entries_above(high, start_at, end_at):
+    """``(month of the first entry rolled up, month of the first above, accounts)`` where the one above is earlier.
+
+    For the accounts with entries above the watermark ``high`` whose first
+    entry there comes before any rolled up: the month the roll-up counted
+    them new in (None if it never saw them), and the month they are new in
+    (None if outside the period). Grouped in the database, so the page reads
+    a few rows however many accounts moved since the last roll-up. The month
+    of an account's first rolled-up entry is its first ``AccountMonth`` (one
+    index probe); only when that is the month of its first entry above does
+    the journal say which came first, through a grouped minimum, so that
+    PostgreSQL reads the account's entries by its index rather than walking
+    the journal in date order (what a bare min() or LIMIT 1 would let it
+    plan). Roll-ups exist on PostgreSQL only, and so does this query.
+    """
+    quote = connection.ops.quote_name
+    journal, account_months = quote(JournalEntry._meta.db_table), quote(AccountMonth._meta.db_table)
+    zone = timezone.get_current_timezone_name()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT kept_month,
+                    CASE WHEN above >= %(start)s AND above < %(end)s THEN above_month END,
+                    count(*)
+                FROM (
+                    SELECT account_id, above, (date_trunc('month', above AT TIME ZONE %(zone)s))::date AS above_month,
+                        (SELECT min(month) FROM {account_months} m WHERE m.account_id = firsts.account_id) AS kept_month
+                    FROM (
+                        SELECT account_id, min(created_at) AS above FROM {journal}
+                        WHERE id > %(high)s GROUP BY account_id
+                    ) firsts
+                ) f
+                WHERE kept_month IS NULL OR kept_month > above_month OR (
+                    kept_month = above_month AND above < (
+                        SELECT min(created_at) FROM {journal} kept
+                        WHERE kept.account_id = f.account_id AND kept.id <= %(high)s GROUP BY kept.account_id
+                    )
+                )
+                GROUP BY 1, 2""",
+            {"zone": zone, "start": start_at, "end": end_at, "high": high},
+        )
+        return cursor.fetchall()
 
 
 def _accrued(row):
