@@ -215,12 +215,13 @@ def main(argv=None):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.urls import reverse
+    from django.utils import timezone
     from oscar.core.loading import get_model
 
     call_command("migrate", interactive=False, verbosity=0)
     setup_test_environment()
     from oscar_loyalty.dashboard import kpis
-    from oscar_loyalty.reporting import rollups
+    from oscar_loyalty.reporting import rollups, tallies
     from tests.reporting.journal_figures import figures_of, straight_from_journal
 
     Account = get_model("oscar_loyalty", "Account")
@@ -255,11 +256,14 @@ def main(argv=None):
         time_page(client, page)
     page_seconds, scan_seconds = statistics.median(page_times), statistics.median(scan_times)
 
-    log("checking the figures against the journal")
+    log("checking the figures against the journal, and the tier counts against the accounts")
     period = kpis.Period.last_months(12)
     assert figures_of(kpis.build_report(period)) == straight_from_journal(period), "the page's figures are wrong"
+    now = timezone.now()
+    tallied, counted = kpis._tallied_counts(now), kpis._counted(now)
+    assert {k: v for k, v in tallied.items() if v} == {k: v for k, v in counted.items() if v}, (tallied, counted)
     started = time.perf_counter()
-    problems = rollups.verify_rollups()
+    problems = rollups.verify_rollups() + tallies.verify_tallies()
     verify_seconds = time.perf_counter() - started
     assert problems == [], problems
 
