@@ -7,6 +7,7 @@ which builds on it to reserve, capture and release the points chosen.
 from decimal import Decimal
 
 from oscar_loyalty import ledger
+from oscar_loyalty.campaigns.services import spend_basket
 from oscar_loyalty.checkout import choice
 from oscar_loyalty.checkout.calculations import points_cap, points_value
 from oscar_loyalty.checkout.forms import PointsForm
@@ -24,6 +25,7 @@ class PointsChoiceMixin:
     _chosen_points = None
     _points_choice_changed = False
     _points_balance = None
+    _points_shortfall = None
 
     # --- The customer's choice -------------------------------------------------
 
@@ -53,10 +55,23 @@ class PointsChoiceMixin:
         return super().handle_successful_order(order)
 
     def get_points_limits(self, order_total, shipping_charge):
-        """``(available, max_points)`` for this order, from the customer's balance and tier."""
+        """``(available, max_points)`` for this order, from the customer's balance and tier.
+
+        Points whose lots' spend restrictions (a campaign's "only on these
+        products", "at most 20 %", ...) do not allow them on this basket are
+        available but not usable here: the maximum leaves them out.
+        """
         balance = self.get_points_balance()
         available = 0 if balance.blocked else max(balance.available, 0)
-        return available, min(available, self.get_points_cap(order_total, shipping_charge))
+        usable = available - self.get_points_shortfall() if available else 0
+        return available, max(0, min(usable, self.get_points_cap(order_total, shipping_charge)))
+
+    def get_points_shortfall(self):
+        """The available points that restrictions keep off this basket, read once per request."""
+        if self._points_shortfall is None:
+            basket = self.request.basket
+            self._points_shortfall = ledger.restricted_shortfall(self.request.user, lambda: spend_basket(basket))
+        return self._points_shortfall
 
     def get_points_cap(self, order_total, shipping_charge):
         """The most points this order allows at the customer's tier, whatever their balance."""

@@ -37,7 +37,7 @@ from oscar_loyalty.ledger.exceptions import (
     ReservationReleased,
     UnknownCustomer,
 )
-from oscar_loyalty.ledger.reading import get_balance
+from oscar_loyalty.ledger.reading import get_balance, restricted_shortfall
 from oscar_loyalty.ledger.reversal import returned_share, reverse_order
 from oscar_loyalty.ledger.spending import capture, redeem, release, reserve
 
@@ -60,6 +60,7 @@ __all__ = [
     "check_accounts",
     "expire_lots",
     "get_balance",
+    "restricted_shortfall",
     "redeem",
     "release",
     "release_stale_reservations",

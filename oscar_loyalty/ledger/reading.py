@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from oscar_loyalty.ledger import database
+from oscar_loyalty.ledger import database, terms
 from oscar_loyalty.ledger.calculations import Balance, LotView, balance_as_of
 from oscar_loyalty.ledger.people import user_id_of
 from oscar_loyalty.settings import loyalty_settings
@@ -77,3 +77,27 @@ def get_balance(user: AbstractBaseUser | int, *, now: datetime | None = None) ->
 
 def _no_balance(now):
     return balance_as_of(available=0, pending=0, reserved=0, debt=0, blocked=False, lots=(), now=now, soon_days=0)
+
+
+def restricted_shortfall(user: AbstractBaseUser | int, basket, *, now: datetime | None = None) -> int:
+    """How many of the customer's available points cannot pay for ``basket``: what lots' spend restrictions withhold.
+
+    ``basket`` is a ``terms.SpendBasket`` or a callable returning one
+    (called only if the customer holds restricted lots). 0 for a customer
+    without restricted lots: one query on the restricted lots' index. The
+    points the customer may spend on the basket are their available points
+    less this; spending re-checks it under the account's lock.
+    """
+    now = now or timezone.now()
+    lots = Lot.objects.filter(
+        account__user_id=user_id_of(user),
+        spend_terms__isnull=False,
+        status=Lot.ACTIVE,
+        remaining__gt=0,
+        expires_at__gt=now,
+    ).order_by("expires_at", "pk")
+    lots = list(lots.only("pk", "remaining", "expires_at", "spend_terms"))
+    if not lots:
+        return 0
+    given = sum(points for _lot, points in terms.offered(lots, basket, loyalty_settings.POINT_VALUE))
+    return sum(lot.remaining for lot in lots) - given

@@ -106,18 +106,14 @@ def test_plain_accounts_spend_as_before():
     assert ledger.reserve(user, 100, key="r1", order_number="100001", basket=BASKET, now=NOW).points == 100
 
 
-def test_checkout_refuses_what_the_campaign_lot_may_not_pay_and_takes_what_it_may(client):
+def test_checkout_offers_only_what_the_campaign_lot_may_pay_and_takes_it(client):
     user = customer_with_points(0)
     ledger.accrue(user, 500, key="campaign", reason="Campaign", hold_days=0, spend_terms={"max_percent": "10"})
-    reach_payment_details(client, user, product_priced("1000.00"))
+    page = reach_payment_details(client, user, product_priced("1000.00"))
 
-    choose_points(client, "150")
-    refused = place_order(client)
-
-    assert refused.status_code == 200
-    assert "You have only 100 points available." in refused.content.decode()
-    assert not Order.objects.exists()
-    assert not Reservation.objects.filter(status=Reservation.HELD).exists()
+    assert page.context["loyalty"]["max_points"] == 100  # 10 % of 1,000 of the 500 available
+    refused = choose_points(client, "150")
+    assert "You can use at most 100 points on this order." in refused.content.decode()
 
     choose_points(client, "100")
     placed = place_order(client)
@@ -125,3 +121,28 @@ def test_checkout_refuses_what_the_campaign_lot_may_not_pay_and_takes_what_it_ma
     assert placed.status_code == 302
     assert Reservation.objects.get(status=Reservation.CAPTURED).points == 100
     assert ledger.get_balance(user).available == 400
+
+
+def test_plain_points_beside_a_campaign_lot_count_in_full(client):
+    user = customer_with_points(300)
+    ledger.accrue(user, 500, key="campaign", reason="Campaign", hold_days=0, spend_terms={"product_ids": [0]})
+    page = reach_payment_details(client, user, product_priced("10000.00"))
+    assert page.context["loyalty"]["available"] == 800
+    assert page.context["loyalty"]["max_points"] == 300  # the campaign lot pays only for another product
+
+
+def test_what_the_campaign_lot_allowed_when_chosen_is_checked_again_when_the_order_is_placed(client):
+    user = customer_with_points(0)
+    ledger.accrue(user, 500, key="campaign", reason="Campaign", hold_days=0, spend_terms={"max_percent": "10"})
+    reach_payment_details(client, user, product_priced("1000.00"))
+    choose_points(client, "100")
+    # Meanwhile most of the lot pays for another order, elsewhere.
+    elsewhere = SpendBasket(lines=(SpendLine(D("4500.00"), product_id=9),), at=timezone.now())
+    ledger.redeem(user, 450, key="elsewhere", order_number="ELSEWHERE-1", basket=elsewhere)
+
+    refused = place_order(client)
+
+    assert refused.status_code == 200
+    assert "You have only 50 points available." in refused.content.decode()
+    assert not Order.objects.exists()
+    assert not Reservation.objects.filter(status=Reservation.HELD).exists()

@@ -33,16 +33,18 @@ urlpatterns = [
 ]
 
 # What the checkout itself adds, the ledger's calls apart:
-# - the payment step: the customer's balance and tier, each read once;
-# - the preview: the balance (the tier is the one the page's bonus display
-#   reads anyway); the points chosen are kept in a signed cookie, not written
-#   to the session;
+# - the payment step: the customer's balance and tier, each read once, and
+#   their campaign lots with spend restrictions (the maximum leaves out what
+#   those may not pay for the basket);
+# - the preview: the balance and the restricted campaign lots (the tier is
+#   the one the page's bonus display reads anyway); the points chosen are
+#   kept in a signed cookie, not written to the session;
 # - "Place order": the customer's tier, the points payment's event and
 #   source; the capture joins the order's own transaction (no savepoint);
 # - the thank-you page: Oscar shows the order's payment source, with its type.
-EXTRA_PAYMENT_STEP = 2
-EXTRA_PREVIEW = 1
-EXTRA_PREVIEW_CHOOSING = 1
+EXTRA_PAYMENT_STEP = 3
+EXTRA_PREVIEW = 2
+EXTRA_PREVIEW_CHOOSING = 2
 EXTRA_PLACE_ORDER = 3
 EXTRA_THANK_YOU = 1
 
