@@ -52,6 +52,10 @@ test: venv
 OLDEST_VENV := .venv-oldest
 OLDEST_TESTS ?= tests/ledger tests/earning tests/checkout tests/erp tests/test_concurrency.py tests/test_tasks.py \
 	tests/test_migrations.py tests/test_compat.py
+# Of the exchange, the hostile-file and catalogue-admin tests are left to the newest versions: they exercise
+# the parser's hardening and Django's admin, not what differs between the versions, and take a minute and a half.
+OLDEST_IGNORE := --ignore=tests/erp/test_exchange_security.py --ignore=tests/erp/test_catalogue_security.py \
+	--ignore=tests/erp/test_catalogue_admin.py
 
 $(OLDEST_VENV)/.installed-stamp: setup.cfg pyproject.toml requirements/oldest.txt
 	$(PYTHON) -m venv $(OLDEST_VENV)
@@ -62,7 +66,7 @@ $(OLDEST_VENV)/.installed-stamp: setup.cfg pyproject.toml requirements/oldest.tx
 test-oldest: $(OLDEST_VENV)/.installed-stamp
 	DJANGO_SETTINGS_MODULE=tests.settings_no_pages TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_oscar_loyalty_oldest} \
 		$(OLDEST_VENV)/bin/python -m tests.services $(OLDEST_VENV)/bin/python -m pytest \
-		--ignore=tests/pages --ignore=tests/browser $(OLDEST_TESTS) $(PYTEST_ARGS)
+		--ignore=tests/pages --ignore=tests/browser $(OLDEST_IGNORE) $(OLDEST_TESTS) $(PYTEST_ARGS)
 
 # The pages extra's oldest Wagtail, the current LTS (7.4), on the newest Django and django-oscar: the pages'
 # tests and the migrations, in their own virtualenv.
