@@ -50,6 +50,7 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
         self.campaign_create_view = get_class(campaigns, "CampaignRuleCreateView")
         self.campaign_update_view = get_class(campaigns, "CampaignRuleUpdateView")
         self.campaign_preview_view = get_class(campaigns, "CampaignPreviewView")
+        self.referral_list_view = get_class("oscar_loyalty.referrals.dashboard_views", "ReferralListView")
         segments = "oscar_loyalty.segments.dashboard_views"
         self.segment_list_view = get_class(segments, "SegmentListView")
         self.segment_create_view = get_class(segments, "SegmentCreateView")
@@ -90,6 +91,7 @@ class LoyaltyDashboardConfig(OscarDashboardConfig):
             path("campaigns/new/", self.campaign_create_view.as_view(), name="loyalty-campaign-create"),
             path("campaigns/preview/", self.campaign_preview_view.as_view(), name="loyalty-campaign-preview"),
             path("campaigns/<int:pk>/", self.campaign_update_view.as_view(), name="loyalty-campaign-update"),
+            path("referrals/", self.referral_list_view.as_view(), name="loyalty-referral-list"),
             path("program/tiers/new/", self.tier_create_view.as_view(), name="loyalty-tier-create"),
             path("program/tiers/<int:pk>/", self.tier_update_view.as_view(), name="loyalty-tier-update"),
             path("program/tiers/<int:pk>/delete/", self.tier_delete_view.as_view(), name="loyalty-tier-delete"),

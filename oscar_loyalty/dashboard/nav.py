@@ -22,6 +22,7 @@ LOYALTY_NAVIGATION = {
         {"label": _("Customer segments"), "url_name": "loyalty-dashboard:loyalty-segment-list"},
         {"label": _("Program settings"), "url_name": "loyalty-dashboard:loyalty-program"},
         {"label": _("Campaigns"), "url_name": "loyalty-dashboard:loyalty-campaign-list"},
+        {"label": _("Referrals"), "url_name": "loyalty-dashboard:loyalty-referral-list"},
         {"label": _("Point codes"), "url_name": "loyalty-dashboard:loyalty-code-batch-list"},
         {"label": _("Dealers"), "url_name": "loyalty-dashboard:loyalty-dealer-list"},
         {"label": _("Rewards catalogue"), "url_name": "loyalty-dashboard:loyalty-reward-list"},
