@@ -103,6 +103,13 @@ def credit_lot(
     return lot, paid_off
 
 
+def spendable_lots(now, **account):
+    """The account's lots that may be spent at ``now`` (``account=`` or ``account__user_id=``), in spending order."""
+    return Lot.objects.filter(status=Lot.ACTIVE, remaining__gt=0, expires_at__gt=now, **account).order_by(
+        "expires_at", "pk"
+    )
+
+
 def take_available(account, points, now, *, honour_terms=False, basket=None):
     """Take ``points`` from the account's available lots, soonest-expiring first.
 
@@ -112,9 +119,7 @@ def take_available(account, points, now, *, honour_terms=False, basket=None):
     """
     if points > account.available:
         raise InsufficientPoints.of(account.available, points)
-    lots = Lot.objects.filter(account=account, status=Lot.ACTIVE, remaining__gt=0, expires_at__gt=now).order_by(
-        "expires_at", "pk"
-    )
+    lots = spendable_lots(now, account=account)
     if honour_terms:
         candidates = terms.offered(
             lots.only("pk", "remaining", "expires_at", "spend_terms"), basket, loyalty_settings.POINT_VALUE

@@ -11,6 +11,7 @@ from oscar.core.loading import get_model
 
 from oscar_loyalty.ledger import database, terms
 from oscar_loyalty.ledger.calculations import Balance, LotView, balance_as_of
+from oscar_loyalty.ledger.lots import spendable_lots
 from oscar_loyalty.ledger.people import user_id_of
 from oscar_loyalty.settings import loyalty_settings
 
@@ -89,13 +90,7 @@ def restricted_shortfall(user: AbstractBaseUser | int, basket, *, now: datetime 
     less this; spending re-checks it under the account's lock.
     """
     now = now or timezone.now()
-    lots = Lot.objects.filter(
-        account__user_id=user_id_of(user),
-        spend_terms__isnull=False,
-        status=Lot.ACTIVE,
-        remaining__gt=0,
-        expires_at__gt=now,
-    ).order_by("expires_at", "pk")
+    lots = spendable_lots(now, account__user_id=user_id_of(user)).filter(spend_terms__isnull=False)
     lots = list(lots.only("pk", "remaining", "expires_at", "spend_terms"))
     if not lots:
         return 0

@@ -209,7 +209,6 @@ def purchase_shares(now=None):
     ]
 
 
-
 def shipping_address_of(order_number):
     Order = get_model("order", "Order")
     order = Order.objects.select_related("shipping_address").filter(number=order_number).first()
