@@ -184,6 +184,13 @@ class AbstractLot(models.Model):
                 fields=["expires_at"], condition=Q(status__in=["pending", "active"]), name="loyalty_lot_due_expiry"
             ),
             models.Index(fields=["account", "status", "expires_at"], name="loyalty_lot_account_status"),
+            # Spending, soonest-expiring first, over the lots that still hold points: a frequent
+            # customer's exhausted lots stay active until they expire, and would be walked on every spend.
+            models.Index(
+                fields=["account", "expires_at", "id"],
+                condition=Q(status="active", remaining__gt=0),
+                name="loyalty_lot_spendable",
+            ),
             # Every index is one more write per lot in the beat passes: no
             # pattern-ops twins, and nullable links indexed only where set.
             models.Index(fields=["order_number"], name="loyalty_lot_order_number"),
