@@ -223,8 +223,10 @@ class AbstractReservation(models.Model):
         "oscar_loyalty.Account", on_delete=models.PROTECT, related_name="reservations", verbose_name=_("Points account")
     )
     points = models.PositiveBigIntegerField(_("Points"))
-    order_number = models.CharField(_("Order number"), max_length=128, db_index=True)
-    key = models.CharField(_("Idempotency key"), max_length=255, unique=True)
+    # Indexed in Meta, as the key's uniqueness is: a field's index on PostgreSQL comes with a
+    # pattern-ops twin that no query uses and every reservation and capture would write.
+    order_number = models.CharField(_("Order number"), max_length=128)
+    key = models.CharField(_("Idempotency key"), max_length=255)
     status = models.CharField(_("Status"), max_length=16, choices=STATUS_CHOICES, default=HELD)
     created_at = models.DateTimeField(_("Created"))
     expires_at = models.DateTimeField(_("Released automatically after"))
@@ -238,7 +240,9 @@ class AbstractReservation(models.Model):
         verbose_name_plural = _("Reservations")
         indexes = [
             models.Index(fields=["expires_at"], condition=Q(status="held"), name="loyalty_reservation_stale"),
+            models.Index(fields=["order_number"], name="loyalty_reservation_order"),
         ]
+        constraints = [models.UniqueConstraint(fields=["key"], name="loyalty_reservation_key_unique")]
 
     def __str__(self):
         return f"{self.points} for {self.order_number} ({self.get_status_display()})"

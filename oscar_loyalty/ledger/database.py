@@ -3,7 +3,7 @@
 ``services`` validates the arguments and computes the key's fingerprint, then
 hands ``accrue``, ``reserve``/``redeem``, ``capture`` and ``get_balance``
 to this module when :func:`enabled` says so. The functions (created by
-migration ``0009_ledger_functions``) do what the Python path does, statement
+migration ``0009_ledger_functions``, the balance by ``0024_balance_function``) do what the Python path does, statement
 for statement, inside the server: an operation costs one round trip instead of
 six to nine, and no ORM work on the client.
 
@@ -51,16 +51,9 @@ ACCRUE_SQL = _calls("oscar_loyalty_accrue", "lot", LOT_COLUMNS, 13)
 SPEND_SQL = _calls("oscar_loyalty_spend", "reservation", RESERVATION_COLUMNS, 8)
 CAPTURE_SQL = _calls("oscar_loyalty_capture", "reservation", RESERVATION_COLUMNS, 2)
 # The account and, only when some may matter, its live lots that are
-# pending or expire before the horizon: one row per lot, or one row without.
-BALANCE_SQL = (
-    "SELECT a.available, a.pending, a.reserved, a.debt, a.status, "
-    "l.remaining, l.status, l.available_at, l.expires_at "
-    "FROM oscar_loyalty_account AS a LEFT JOIN LATERAL ("
-    "SELECT remaining, status, available_at, expires_at FROM oscar_loyalty_lot "
-    "WHERE account_id = a.id AND (a.pending > 0 OR a.next_event_at <= %s) "
-    "AND status IN ('pending', 'active') AND remaining > 0 AND (status = 'pending' OR expires_at <= %s)"
-    ") AS l ON true WHERE a.user_id = %s"
-)
+# pending or expire before the horizon: one row per lot, or one row without
+# (migration 0024_balance_function).
+BALANCE_SQL = "SELECT * FROM oscar_loyalty_balance(%s, %s)"
 
 
 class NoAccount(Exception):
@@ -113,7 +106,7 @@ def capture(reservation_id, *, now):
 def balance_rows(user_id, horizon):
     """``(available, pending, reserved, debt, status, lots)`` or None without an account."""
     with connection.cursor() as cursor:
-        cursor.execute(BALANCE_SQL, [horizon, horizon, user_id])
+        cursor.execute(BALANCE_SQL, [user_id, horizon])
         rows = cursor.fetchall()
     if not rows:
         return None
