@@ -341,7 +341,12 @@ class AbstractJournalEntry(AppendOnlyModel):
     reserved_change = models.BigIntegerField(_("Reserved change"), default=0)
     debt_change = models.BigIntegerField(_("Debt change"), default=0)
     lot = models.ForeignKey(
-        "oscar_loyalty.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="journal"
+        "oscar_loyalty.Lot",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="journal",
+        db_index=False,
     )
     reservation = models.ForeignKey(
         "oscar_loyalty.Reservation",
@@ -387,6 +392,7 @@ class AbstractJournalEntry(AppendOnlyModel):
         indexes = [
             models.Index(fields=["account", "-created_at"], name="loyalty_journal_account"),
             models.Index(fields=["order_number"], name="loyalty_journal_order_number"),
+            models.Index(fields=["lot"], condition=Q(lot__isnull=False), name="loyalty_journal_lot"),
             models.Index(fields=["reservation"], condition=Q(reservation__isnull=False), name="loyalty_journal_res"),
             models.Index(fields=["reversal"], condition=Q(reversal__isnull=False), name="loyalty_journal_reversal"),
             models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="loyalty_journal_actor"),
