@@ -151,6 +151,26 @@ def check_beat_schedule(app_configs=None, **kwargs):
     )
 
 
+@register(Tags.security, deploy=True)
+def check_point_code_key(app_configs=None, **kwargs):
+    """W007 (``check --deploy``): point codes are hashed with a key of their own, not ``SECRET_KEY``."""
+    if loyalty_settings.POINT_CODE_HASH_KEY:
+        return []
+    return [
+        CheckWarning(
+            _(
+                "Point codes are stored as hashes keyed by SECRET_KEY: rotating SECRET_KEY makes every code "
+                "already printed unknown."
+            ),
+            hint=_(
+                "Set OSCAR_LOYALTY_POINT_CODE_HASH_KEY to a key of its own before the first codes are printed; "
+                "if some are printed already, set it to the current SECRET_KEY, which keeps them valid."
+            ),
+            id="oscar_loyalty.W007",
+        )
+    ]
+
+
 def _loyalty_loader_active():
     from oscar_loyalty.checkout.loading import class_loader
 

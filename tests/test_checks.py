@@ -423,3 +423,17 @@ def test_one_process_may_use_the_temporary_folder(monkeypatch):
 @override_settings(ERP_SYNC_WEB_PROCESSES=4, ROOT_URLCONF="tests.test_checks")
 def test_without_the_exchange_mounted_the_folder_does_not_matter():
     assert erp_checks.check_exchange_dir() == []
+
+
+# --- oscar_loyalty.W007: the point codes' own key (check --deploy) ------------------------------
+
+
+def test_deploy_checks_ask_for_a_point_code_key_of_its_own():
+    with override_settings(OSCAR_LOYALTY_POINT_CODE_HASH_KEY=None):
+        assert "oscar_loyalty.W007" not in {m.id for m in run_checks()}
+        deploy = [m for m in run_checks(include_deployment_checks=True) if m.id == "oscar_loyalty.W007"]
+    assert len(deploy) == 1
+    assert "SECRET_KEY" in deploy[0].msg and "OSCAR_LOYALTY_POINT_CODE_HASH_KEY" in deploy[0].hint
+
+    with override_settings(OSCAR_LOYALTY_POINT_CODE_HASH_KEY="a key of its own"):
+        assert "oscar_loyalty.W007" not in {m.id for m in run_checks(include_deployment_checks=True)}
