@@ -212,24 +212,28 @@ def build_report(period, *, now=None):
         figures.liability = _money(figures.liability_points * point_value)
 
     # Revenue, split by whether the customer is in the program, and paid with points.
-    orders = Order.objects.filter(date_placed__gte=start_at, date_placed__lt=end_at).exclude(
-        status__in=loyalty_settings.CANCEL_STATUSES
-    )
-    in_program = Exists(Account.objects.filter(user_id=OuterRef("user_id")))
+    placed = Q(date_placed__gte=start_at, date_placed__lt=end_at) & ~Q(status__in=loyalty_settings.CANCEL_STATUSES)
     for row in (
-        orders.annotate(month=TruncMonth("date_placed"), participant=in_program)
-        .values("month")
+        Order.objects.filter(placed)
         .annotate(
-            participants=_money_sum("total_incl_tax", Q(participant=True)),
-            others=_money_sum("total_incl_tax", Q(participant=False)),
+            month=TruncMonth("date_placed"), participant=Exists(Account.objects.filter(user_id=OuterRef("user_id")))
         )
+        .values("month", "participant")
+        .annotate(revenue=_money_sum("total_incl_tax"))
         .order_by()
     ):
         figures = months[_month_key(row["month"])]
-        figures.revenue_participants = _money(row["participants"])
-        figures.revenue_others = _money(row["others"])
+        if row["participant"]:
+            figures.revenue_participants = _money(row["revenue"])
+        else:
+            figures.revenue_others = _money(row["revenue"])
     for row in (
-        Source.objects.filter(order__in=orders, source_type__name=loyalty_settings.POINTS_SOURCE_TYPE)
+        Source.objects.filter(
+            order__date_placed__gte=start_at,
+            order__date_placed__lt=end_at,
+            source_type__name=loyalty_settings.POINTS_SOURCE_TYPE,
+        )
+        .exclude(order__status__in=loyalty_settings.CANCEL_STATUSES)
         .annotate(month=TruncMonth("order__date_placed"))
         .values("month")
         .annotate(paid=_money_sum(F("amount_debited") - F("amount_refunded")))
@@ -291,36 +295,26 @@ def _journal_figures(period, months, total):
     opening = sum(row.held_change for row in kept if row.month < first_month)
     for row in kept:
         if row.month in rolled:
-            figures = months[row.month]
-            points = row.points_gained + row.points_lost
-            figures.accrued += _accrued(row)
-            figures.redeemed -= points if row.kind == JournalEntry.REDEMPTION else 0
-            figures.returned += points if row.kind == JournalEntry.RESTORATION else 0
-            figures.expired -= points if row.kind == JournalEntry.EXPIRY else 0
-            figures.liability_points += row.held_change
+            _add_movements(months[row.month], row.kind, row.points_gained, row.points_lost, row.held_change)
+    # The journal's part in the roll-ups' own shape (month, kind, points each way, held points), and
+    # whether it lies before the period (the opening liability).
     for row in (
-        journal.annotate(month=TruncMonth("created_at"))
-        .values("month")
+        journal.annotate(
+            month=TruncMonth("created_at"),
+            before=ExpressionWrapper(Q(created_at__lt=start_at), output_field=BooleanField()),
+        )
+        .values("month", "kind", "before")
         .annotate(
-            before=Coalesce(Sum(held, filter=Q(created_at__lt=start_at)), 0),
-            accrued=_points_sum(
-                Q(created_at__gte=start_at)
-                & (Q(kind=JournalEntry.ACCRUAL) | Q(kind__in=ADJUSTMENT_KINDS, points__gt=0))
-            ),
-            redeemed=_points_sum(Q(created_at__gte=start_at, kind=JournalEntry.REDEMPTION)),
-            restored=_points_sum(Q(created_at__gte=start_at, kind=JournalEntry.RESTORATION)),
-            expired=_points_sum(Q(created_at__gte=start_at, kind=JournalEntry.EXPIRY)),
-            held=Coalesce(Sum(held, filter=Q(created_at__gte=start_at)), 0),
+            gained=_points_sum(Q(points__gt=0)),
+            lost=_points_sum(Q(points__lt=0)),
+            held=Coalesce(Sum(held), 0),
         )
     ):
-        opening += row["before"]
         figures = months.get(_month_key(row["month"]))
-        if figures is not None:
-            figures.accrued += row["accrued"]
-            figures.redeemed -= row["redeemed"]
-            figures.returned += row["restored"]
-            figures.expired -= row["expired"]
-            figures.liability_points += row["held"]
+        if row["before"] or figures is None:
+            opening += row["held"]
+        else:
+            _add_movements(figures, row["kind"], row["gained"], row["lost"], row["held"])
     liability = opening
     for figures in months.values():
         liability += figures.liability_points
@@ -473,13 +467,20 @@ def _first_entries_above(high, start_at, end_at):
         return cursor.fetchall()
 
 
-def _accrued(row):
-    """What a roll-up row adds to "accrued": accruals, and the positive side of adjustments."""
-    if row.kind == JournalEntry.ACCRUAL:
-        return row.points_gained + row.points_lost
-    if row.kind in ADJUSTMENT_KINDS:
-        return row.points_gained
-    return 0
+def _add_movements(figures, kind, gained, lost, held):
+    """Add one kind of movement in a month (points gained, points lost, held points' change) to its figures."""
+    points = gained + lost
+    if kind == JournalEntry.ACCRUAL:
+        figures.accrued += points
+    elif kind in ADJUSTMENT_KINDS:
+        figures.accrued += gained  # the positive side of adjustments counts as accrued
+    elif kind == JournalEntry.REDEMPTION:
+        figures.redeemed -= points
+    elif kind == JournalEntry.RESTORATION:
+        figures.returned += points
+    elif kind == JournalEntry.EXPIRY:
+        figures.expired -= points
+    figures.liability_points += held
 
 
 def _month_of(moment):
