@@ -1,9 +1,10 @@
 """On PostgreSQL the outbox trigger fires once per entry again, and only for entries that go out.
 
 The statement trigger of ``0006``, with its transition table, cost about
-0.16 ms on each of a checkout's single-entry statements. A row trigger with a ``WHEN`` condition costs about 0.02 ms
-there, and the same as the statement trigger in the beat passes. What goes
-out, and in which order, is unchanged (see ``erp_sync.soap.trigger``).
+0.16 ms on each of a checkout's single-entry statements. A row trigger with
+a ``WHEN`` condition costs about 0.02 ms there, and the same as the
+statement trigger in the beat passes. What goes out, and in which order, is
+unchanged (see ``erp_sync.soap.trigger``).
 """
 
 from importlib import import_module

@@ -17,9 +17,8 @@ function. A statement trigger with a transition table (migration
 ``erp_sync.0006``) cost each of a checkout's single-entry statements about
 0.16 ms (``benchmarks/ledger_throughput --profile``); the row trigger costs
 about 0.02 ms there, and as much as the statement trigger did in a beat pass
-that writes thousands of entries at once. Entries of
-one statement fire in the order they were inserted, so the outbox keeps the
-journal's order.
+that writes thousands of entries at once. Entries of one statement fire in
+the order they were inserted, so the outbox keeps the journal's order.
 """
 
 NAME = "erp_sync_outbox_enqueue"

@@ -378,7 +378,7 @@ def _participants_above(high, split, start_at, end_at, first, last):
     quote = connection.ops.quote_name
     journal, account_months = quote(JournalEntry._meta.db_table), quote(AccountMonth._meta.db_table)
     params = {
-        "zone": timezone.get_current_timezone_name(),
+        "tz": timezone.get_current_timezone_name(),
         "high": high,
         "start": start_at,
         "end": end_at,
@@ -409,7 +409,7 @@ def _participants_above(high, split, start_at, end_at, first, last):
                                 AND k.active
                         ) AS known_in_run
                     FROM {journal} e
-                    CROSS JOIN LATERAL (SELECT (date_trunc('month', e.created_at AT TIME ZONE %(zone)s))::date) m(month)
+                    CROSS JOIN LATERAL (SELECT {rollups.month_sql("e.created_at")}) m(month)
                     WHERE (e.id > %(high)s OR {in_split}) AND e.created_at >= %(start)s AND e.created_at < %(end)s
                         AND e.kind = ANY(%(kinds)s)
                 ) activity
@@ -429,15 +429,14 @@ def _first_entries_above(high, start_at, end_at):
     a few rows however many accounts moved since the last roll-up. The month
     of an account's first rolled-up entry is its first ``AccountMonth`` (one
     index probe, joined laterally: as a scalar subquery PostgreSQL would run
-    it once for every condition that names it); only when that is the month of its first entry above does
-    the journal say which came first, through a grouped minimum, so that
+    it once for every condition that names it); only when that is the month
+    of its first entry above does the journal say which came first, through a grouped minimum, so that
     PostgreSQL reads the account's entries by its index rather than walking
     the journal in date order (what a bare min() or LIMIT 1 would let it
     plan). Roll-ups exist on PostgreSQL only, and so does this query.
     """
     quote = connection.ops.quote_name
     journal, account_months = quote(JournalEntry._meta.db_table), quote(AccountMonth._meta.db_table)
-    zone = timezone.get_current_timezone_name()
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT kept_month,
@@ -445,7 +444,7 @@ def _first_entries_above(high, start_at, end_at):
                     count(*)
                 FROM (
                     SELECT firsts.account_id, above, kept.month AS kept_month,
-                        (date_trunc('month', above AT TIME ZONE %(zone)s))::date AS above_month
+                        {rollups.month_sql("above")} AS above_month
                     FROM (
                         SELECT account_id, min(created_at) AS above FROM {journal}
                         WHERE id > %(high)s GROUP BY account_id
@@ -462,7 +461,7 @@ def _first_entries_above(high, start_at, end_at):
                     )
                 )
                 GROUP BY 1, 2""",
-            {"zone": zone, "start": start_at, "end": end_at, "high": high},
+            {"tz": timezone.get_current_timezone_name(), "start": start_at, "end": end_at, "high": high},
         )
         return cursor.fetchall()
 

@@ -3,8 +3,9 @@
 ``services`` validates the arguments and computes the key's fingerprint, then
 hands ``accrue``, ``reserve``/``redeem``, ``capture`` and ``get_balance``
 to this module when :func:`enabled` says so. The functions (created by
-migration ``0009_ledger_functions``, the balance by ``0024_balance_function``) do what the Python path does, statement
-for statement, inside the server: an operation costs one round trip instead of
+migration ``0009_ledger_functions``, the balance's by
+``0024_balance_function``) do what the Python path does, statement for
+statement, inside the server: an operation costs one round trip instead of
 six to nine, and no ORM work on the client.
 
 Outside a transaction the call runs in autocommit: the statement is the

@@ -171,7 +171,8 @@ def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _month_sql(column="created_at"):
+def month_sql(column="created_at"):
+    """SQL: the month (a date) of the moment ``column`` in the time zone parameter ``tz``."""
     return f"(date_trunc('month', {column} AT TIME ZONE %(tz)s))::date"
 
 
@@ -185,7 +186,7 @@ def _add(low, high, time_zone):
             f"""
             INSERT INTO {movements} AS r (month, kind, entries, points_gained, points_lost, held_change,
                                           first_at, last_at)
-            SELECT {_month_sql()}, kind, count(*),
+            SELECT {month_sql()}, kind, count(*),
                    coalesce(sum(points) FILTER (WHERE points > 0), 0),
                    coalesce(sum(points) FILTER (WHERE points < 0), 0),
                    sum(available_change + pending_change), min(created_at), max(created_at)
@@ -207,7 +208,7 @@ def _add(low, high, time_zone):
         cursor.execute(
             f"""
             WITH chunk AS (
-                SELECT account_id, {_month_sql()} AS month, bool_or(kind = ANY(%(activity)s)) AS active
+                SELECT account_id, {month_sql()} AS month, bool_or(kind = ANY(%(activity)s)) AS active
                 FROM {journal} WHERE id > %(low)s AND id <= %(high)s
                 GROUP BY 1, 2
             ), changed AS (
@@ -269,13 +270,13 @@ def verify_rollups():
     params = {"high": state.journal_id, "tz": state.time_zone, "activity": list(ACTIVITY_KINDS)}
     journal = _table(JournalEntry)
     pairs = f"""
-        SELECT account_id, {_month_sql()} AS month, bool_or(kind = ANY(%(activity)s)) AS active
+        SELECT account_id, {month_sql()} AS month, bool_or(kind = ANY(%(activity)s)) AS active
         FROM {journal} WHERE id <= %(high)s GROUP BY 1, 2
     """
     checks = [
         (
             "movements",
-            f"""SELECT {_month_sql()}, kind, count(*), coalesce(sum(points) FILTER (WHERE points > 0), 0),
+            f"""SELECT {month_sql()}, kind, count(*), coalesce(sum(points) FILTER (WHERE points > 0), 0),
                 coalesce(sum(points) FILTER (WHERE points < 0), 0), sum(available_change + pending_change),
                 min(created_at), max(created_at)
                 FROM {journal} WHERE id <= %(high)s GROUP BY 1, 2""",
