@@ -3,21 +3,12 @@ from oscar.core.loading import is_model_registered
 from oscar_loyalty.abstract_models import (
     AbstractAccount,
     AbstractAllocation,
-    AbstractCustomerTier,
     AbstractJournalEntry,
     AbstractLot,
-    AbstractMarginGroup,
-    AbstractMarginGroupAssignment,
-    AbstractNotification,
-    AbstractNotificationPreference,
-    AbstractQualifyingPurchase,
     AbstractReservation,
     AbstractReversal,
-    AbstractSecretCode,
-    AbstractSecretCodeAttempt,
-    AbstractTier,
-    AbstractTierChange,
 )
+from oscar_loyalty.checkout.promotions.abstract_models import AbstractSecretCode, AbstractSecretCodeAttempt
 from oscar_loyalty.codes.abstract_models import (
     AbstractBatchRequest,
     AbstractDealer,
@@ -27,6 +18,15 @@ from oscar_loyalty.codes.abstract_models import (
     AbstractPointCodeBatch,
     AbstractVolumeBonus,
 )
+from oscar_loyalty.earning.abstract_models import (
+    AbstractCustomerTier,
+    AbstractMarginGroup,
+    AbstractMarginGroupAssignment,
+    AbstractQualifyingPurchase,
+    AbstractTier,
+    AbstractTierChange,
+)
+from oscar_loyalty.notifications.abstract_models import AbstractNotification, AbstractNotificationPreference
 from oscar_loyalty.referrals.abstract_models import AbstractReferral, AbstractReferralCode
 from oscar_loyalty.segments.abstract_models import (
     AbstractCustomerBirthday,
