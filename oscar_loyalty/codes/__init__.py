@@ -1,7 +1,9 @@
 """Manufacturer programs: point codes on vouchers, dealers' cabinets, volume bonuses.
 
 - :mod:`.format`: what a code looks like (pure: generate, check character, normalise, keyed hash);
-- :mod:`.services`: the public API, the only writer of the codes' tables; points go through the ledger;
+- :mod:`.services`: the public API, registration and dealers' requests; points go through the ledger;
+- :mod:`.batches`: staff's side of the API: batches, their export, revocation and reversal;
+- :mod:`.exceptions`: what the API refuses, each with a message to show;
 - :mod:`.volume`: the volume bonus rule (pure);
 - :mod:`.reports`: what staff and dealers read about batches (counts, rates, points);
 - :mod:`.printing`: the one-time export of a batch's codes, as CSV or a printable PDF;

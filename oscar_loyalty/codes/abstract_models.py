@@ -5,7 +5,7 @@ A manufacturer's ``ManufacturerProgram`` owns batches of single-use
 whose logins follow them in their cabinet; a buyer registers a code on the
 "My bonuses" page and gets the batch's points, plus a ``VolumeBonus`` for
 every K codes. Every attempt is a ``PointCodeAttempt``. Only
-``oscar_loyalty.codes.services`` writes these tables.
+``oscar_loyalty.codes.services`` and ``.batches`` write these tables.
 """
 
 from django.conf import settings

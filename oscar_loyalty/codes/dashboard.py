@@ -17,7 +17,7 @@ from django.views import generic
 from oscar.core.loading import get_model
 
 from oscar_loyalty import csv_export
-from oscar_loyalty.codes import printing, reports, services
+from oscar_loyalty.codes import batches, exceptions, printing, reports, services
 from oscar_loyalty.codes.forms import AssignForm, BatchForm, DealerForm, FindCodeForm, ProgramForm, ReverseForm
 
 ManufacturerProgram = get_model("oscar_loyalty", "ManufacturerProgram")
@@ -97,7 +97,7 @@ class BatchCreateView(generic.FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            batch = services.create_batch(
+            batch = batches.create_batch(
                 data["program"],
                 name=data["name"],
                 label=data["label"],
@@ -111,7 +111,7 @@ class BatchCreateView(generic.FormView):
                 request=self.batch_request(),
                 actor=self.request.user,
             )
-        except services.PointCodeError as exc:
+        except exceptions.PointCodeError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         messages.success(self.request, _("Batch created. Export its codes to print them: they are shown once."))
@@ -147,8 +147,8 @@ class BatchExportView(generic.View):
             messages.error(request, _("Choose CSV or PDF."))
             return self.back(batch)
         try:
-            codes = services.export_codes(batch, actor=request.user)
-        except services.PointCodeError as exc:
+            codes = batches.export_codes(batch, actor=request.user)
+        except exceptions.PointCodeError as exc:
             messages.error(request, str(exc))
             return self.back(batch)
         filename = f"point-codes-{batch.pk}"
@@ -173,14 +173,14 @@ class BatchActionView(generic.View):
         batch = get_object_or_404(PointCodeBatch, pk=pk)
         try:
             self.act(request, batch)
-        except services.PointCodeError as exc:
+        except exceptions.PointCodeError as exc:
             messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("loyalty-dashboard:loyalty-code-batch-detail", kwargs={"pk": batch.pk}))
 
 
 class BatchRevokeView(BatchActionView):
     def act(self, request, batch):
-        if services.revoke_batch(batch, actor=request.user):
+        if batches.revoke_batch(batch, actor=request.user):
             messages.success(request, _("The batch has been revoked: its unregistered codes no longer work."))
         else:
             messages.info(request, _("The batch had already been revoked."))
@@ -192,7 +192,7 @@ class BatchAssignView(BatchActionView):
         if not form.is_valid():
             messages.error(request, _("Choose an active dealer."))
             return
-        services.assign_batch(batch, form.cleaned_data["dealer"])
+        batches.assign_batch(batch, form.cleaned_data["dealer"])
         messages.success(request, _("The batch's dealer has been saved."))
 
 
@@ -216,8 +216,8 @@ class FindCodeView(generic.FormView):
         ctx = {"form": form, "reverse_form": ReverseForm()}
         if form.is_bound and form.is_valid():
             try:
-                ctx["point_code"] = services.find_code(form.cleaned_data["code"])
-            except services.PointCodeError as exc:
+                ctx["point_code"] = batches.find_code(form.cleaned_data["code"])
+            except exceptions.PointCodeError as exc:
                 form.add_error("code", str(exc))
         return self.render_to_response(self.get_context_data(**ctx))
 
@@ -229,7 +229,7 @@ class CodeActionView(generic.View):
         point_code = get_object_or_404(PointCode.objects.select_related("batch"), pk=pk)
         try:
             self.act(request, point_code)
-        except services.PointCodeError as exc:
+        except exceptions.PointCodeError as exc:
             messages.error(request, str(exc))
         back = request.POST.get("next")
         if back and back.startswith("/") and not back.startswith("//"):
@@ -241,7 +241,7 @@ class CodeActionView(generic.View):
 
 class CodeRevokeView(CodeActionView):
     def act(self, request, point_code):
-        services.revoke_code(point_code, actor=request.user)
+        batches.revoke_code(point_code, actor=request.user)
         messages.success(request, _("Code …%(hint)s has been revoked.") % {"hint": point_code.code_hint})
 
 
@@ -249,7 +249,7 @@ class CodeReverseView(CodeActionView):
     def act(self, request, point_code):
         form = ReverseForm(request.POST)
         reason = form.data.get("reason", "")
-        services.reverse_code(point_code, actor=request.user, reason=reason)
+        batches.reverse_code(point_code, actor=request.user, reason=reason)
         messages.success(
             request,
             _("Code …%(hint)s has been reversed: %(points)s points were taken back.")

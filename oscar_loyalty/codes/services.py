@@ -1,16 +1,17 @@
-"""Point codes: batches, registration by customers, the volume bonus, revocation and reversal.
+"""Point codes: registration by customers, the volume bonus, and dealers' requests for batches.
 
-The public API of manufacturer programs and the only writer of their tables.
-Views, the dashboard and the demo call these functions; points move only
-through :mod:`oscar_loyalty.ledger`. Each refusal is a precise
-:class:`PointCodeError` subclass whose message can be shown as it is.
+With :mod:`oscar_loyalty.codes.batches` (staff's side: batches, export,
+revocation, reversal), the public API of manufacturer programs and the only
+writers of their tables. Views, the dashboard and the demo call these
+functions; points move only through :mod:`oscar_loyalty.ledger`. Each refusal
+is a precise :class:`~oscar_loyalty.codes.exceptions.PointCodeError` subclass
+whose message can be shown as it is.
 
-A code's life: :func:`create_batch` (staff) → :func:`export_codes` (the
-codes are generated and shown once, for printing) → :func:`assign_batch`
-(to a dealer) → :func:`register` (the buyer, on "My bonuses"; :func:`register_for` without a request) →
-:func:`reverse_code` (staff, for a code registered by mistake). A batch or an
-unregistered code can be revoked at any time (:func:`revoke_batch`,
-:func:`revoke_code`).
+A code's life: :func:`~oscar_loyalty.codes.batches.create_batch` (staff) →
+``export_codes`` (the codes are generated and shown once, for printing) →
+``assign_batch`` (to a dealer) → :func:`register` (the buyer, on "My
+bonuses"; :func:`register_for` without a request) → ``reverse_code`` (staff,
+for a code registered by mistake).
 
 Locks are taken in one order everywhere: the customer's user row, then the
 code's row, then (inside the ledger) the customer's points account. The
@@ -22,7 +23,7 @@ import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -33,6 +34,20 @@ from oscar_loyalty.checkout.promotions import acting, throttle
 from oscar_loyalty.checkout.promotions.services import client_ip
 from oscar_loyalty.codes import format as code_format
 from oscar_loyalty.codes import volume
+from oscar_loyalty.codes.exceptions import (
+    GUESSES,
+    CannotRequest,
+    CodeAlreadyRegistered,
+    CodeExpired,
+    CodeNotYetValid,
+    CodeRevoked,
+    InvalidCode,
+    MistypedCode,
+    PointCodeError,
+    RegistrationRefused,
+    TooManyAttempts,
+    UnknownCode,
+)
 from oscar_loyalty.ledger.people import clip, display_name
 from oscar_loyalty.settings import loyalty_settings
 
@@ -50,85 +65,6 @@ logger = logging.getLogger("oscar_loyalty.point_codes")
 THROTTLE_PREFIX = "oscar_loyalty:point-code:failures"
 # Codes are written in chunks of this many rows.
 CHUNK = 1000
-
-
-# --- Errors ----------------------------------------------------------------------
-
-
-class PointCodeError(Exception):
-    """A point code operation was refused; the message is for the person who tried."""
-
-    outcome = PointCodeAttempt.REFUSED
-    point_code = None
-
-    def __init__(self, message, *, point_code=None):
-        super().__init__(str(message))
-        self.point_code = point_code
-
-
-class CannotCreateBatch(PointCodeError):
-    pass
-
-
-class CannotExport(PointCodeError):
-    pass
-
-
-class CannotRevoke(PointCodeError):
-    pass
-
-
-class CannotReverse(PointCodeError):
-    pass
-
-
-class CannotRequest(PointCodeError):
-    pass
-
-
-class InvalidCode(PointCodeError):
-    outcome = PointCodeAttempt.INVALID
-
-
-class MistypedCode(PointCodeError):
-    """The check character does not match: a character was typed wrong."""
-
-    outcome = PointCodeAttempt.MISTYPED
-
-
-class UnknownCode(PointCodeError):
-    outcome = PointCodeAttempt.NOT_FOUND
-
-
-class CodeAlreadyRegistered(PointCodeError):
-    outcome = PointCodeAttempt.ALREADY_REGISTERED
-
-
-class CodeExpired(PointCodeError):
-    outcome = PointCodeAttempt.EXPIRED
-
-
-class CodeNotYetValid(PointCodeError):
-    outcome = PointCodeAttempt.NOT_YET_VALID
-
-
-class CodeRevoked(PointCodeError):
-    outcome = PointCodeAttempt.REVOKED
-
-
-class TooManyAttempts(PointCodeError):
-    outcome = PointCodeAttempt.THROTTLED
-
-
-class RegistrationRefused(PointCodeError):
-    """The points account refused the points (e.g. it is blocked)."""
-
-    outcome = PointCodeAttempt.REFUSED
-
-
-# Wrong codes: these count towards the throttle. The other refusals need a
-# real code, so they are not guesses.
-GUESSES = (InvalidCode, MistypedCode, UnknownCode)
 
 
 def throttle_limits():
@@ -154,240 +90,6 @@ def _date(moment):
 def ledger_key(point_code):
     """The idempotency key of a code's points: derived from the code (its hash), so a code pays once."""
     return f"point-code:{point_code.code_hash}"
-
-
-# --- Batches (staff) ---------------------------------------------------------------
-
-
-def create_batch(
-    program,
-    *,
-    name,
-    points,
-    size,
-    valid_from,
-    valid_until,
-    label="",
-    dealer=None,
-    bonus_every=None,
-    bonus_points=None,
-    request=None,
-    actor=None,
-    now=None,
-):
-    """A new batch of ``size`` codes worth ``points`` each; the codes are made on export.
-
-    With ``dealer`` the batch is given to the dealer at once; with
-    ``request`` (a dealer's :class:`BatchRequest`) it answers that request.
-    Raises :class:`CannotCreateBatch`.
-    """
-    now = now or timezone.now()
-    name = (name or "").strip()
-    if not name:
-        raise CannotCreateBatch(_("A batch needs a name."))
-    if not program.is_active:
-        raise CannotCreateBatch(_("The program “%(program)s” has ended.") % {"program": program})
-    for value in (points, size):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise CannotCreateBatch(_("Points per code and the number of codes must be positive whole numbers."))
-    max_size = int(loyalty_settings.POINT_CODE_MAX_BATCH_SIZE)
-    if size > max_size:
-        raise CannotCreateBatch(_("A batch may have at most %(max)s codes.") % {"max": max_size})
-    if valid_until <= valid_from:
-        raise CannotCreateBatch(_("The end of the validity must come after its start."))
-    if valid_until <= now:
-        raise CannotCreateBatch(_("The validity ends in the past: the codes could never be registered."))
-    half_a_rule = (bonus_every is None) != (bonus_points is None)
-    if half_a_rule or (bonus_every is not None and min(bonus_every, bonus_points) < 1):
-        raise CannotCreateBatch(_("Give both the number of codes and the extra points, or neither."))
-    if dealer is None and request is not None:
-        dealer = request.dealer
-    if dealer is not None and not dealer.is_active:
-        raise CannotCreateBatch(_("The dealer “%(dealer)s” is not active.") % {"dealer": dealer})
-    with transaction.atomic():
-        if request is not None:
-            open_request = BatchRequest.objects.select_for_update().filter(pk=request.pk, status=BatchRequest.OPEN)
-            if not open_request.exists():
-                raise CannotCreateBatch(_("This request has already been answered."))
-        batch = PointCodeBatch.objects.create(
-            program=program,
-            dealer=dealer,
-            name=name[:128],
-            label=(label or "")[:128],
-            points=points,
-            size=size,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            bonus_every=bonus_every,
-            bonus_points=bonus_points,
-            created_at=now,
-            created_by_name=_name(actor),
-            assigned_at=now if dealer is not None else None,
-        )
-        if request is not None:
-            BatchRequest.objects.filter(pk=request.pk).update(
-                status=BatchRequest.FULFILLED, handled_at=now, handled_by_name=_name(actor), batch=batch
-            )
-    logger.info("Point code batch %s (%s × %s points) created by %s", batch.pk, size, points, batch.created_by_name)
-    return batch
-
-
-def export_codes(batch, *, actor=None, now=None):
-    """Generate the batch's codes and return them for printing, formatted (``XXXX-XXXX-XXXX-XXXX``).
-
-    The only time the plain codes exist: only their keyed hashes are kept.
-    A batch is exported once; a second export raises :class:`CannotExport`.
-    """
-    now = now or timezone.now()
-    with transaction.atomic():
-        locked = PointCodeBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.exported_at is not None:
-            raise CannotExport(
-                _(
-                    "The codes of this batch were exported on %(date)s by %(name)s and are shown only once. "
-                    "If the file is lost, revoke the batch and create a new one."
-                )
-                % {"date": _date(locked.exported_at), "name": locked.exported_by_name or "—"}
-            )
-        if locked.revoked_at is not None:
-            raise CannotExport(_("This batch has been revoked."))
-        for _attempt in range(3):
-            plain = _unique_codes(locked.size)
-            try:
-                with transaction.atomic():
-                    for start in range(0, len(plain), CHUNK):
-                        PointCode.objects.bulk_create(
-                            [
-                                PointCode(
-                                    batch=locked,
-                                    code_hash=code_format.digest(code),
-                                    code_hint=code_format.hint(code),
-                                    created_at=now,
-                                )
-                                for code in plain[start : start + CHUNK]
-                            ]
-                        )
-            except IntegrityError:
-                # 75 random bits: a clash with an existing code means a broken random source; try again.
-                continue
-            break
-        else:
-            raise CannotExport(_("The codes could not be generated. Please try again."))
-        locked.exported_at = now
-        locked.exported_by_name = _name(actor)
-        locked.save(update_fields=["exported_at", "exported_by_name"])
-    batch.exported_at, batch.exported_by_name = locked.exported_at, locked.exported_by_name
-    logger.info("Point code batch %s exported by %s", batch.pk, locked.exported_by_name)
-    return [code_format.display(code) for code in plain]
-
-
-def _unique_codes(count):
-    codes = set()
-    while len(codes) < count:
-        codes.add(code_format.generate())
-    return sorted(codes)
-
-
-def assign_batch(batch, dealer, *, now=None):
-    """Give ``batch`` to ``dealer`` (or take it back with None); returns the batch."""
-    now = now or timezone.now()
-    if dealer is not None and not dealer.is_active:
-        raise CannotCreateBatch(_("The dealer “%(dealer)s” is not active.") % {"dealer": dealer})
-    PointCodeBatch.objects.filter(pk=batch.pk).update(dealer=dealer, assigned_at=now if dealer else None)
-    batch.refresh_from_db()
-    return batch
-
-
-def revoke_batch(batch, *, actor=None, now=None):
-    """Make every unregistered code of the batch unusable; returns whether it was revoked (False: already)."""
-    now = now or timezone.now()
-    revoked = PointCodeBatch.objects.filter(pk=batch.pk, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by_name=_name(actor)
-    )
-    batch.refresh_from_db()
-    if revoked:
-        logger.info("Point code batch %s revoked by %s", batch.pk, batch.revoked_by_name)
-    return bool(revoked)
-
-
-def revoke_code(point_code, *, actor=None, now=None):
-    """Make one unregistered code unusable (a voucher lost or stolen). Raises :class:`CannotRevoke`."""
-    now = now or timezone.now()
-    revoked = PointCode.objects.filter(pk=point_code.pk, registered_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by_name=_name(actor)
-    )
-    point_code.refresh_from_db()
-    if not revoked:
-        if point_code.registered_at is not None:
-            raise CannotRevoke(_("This code has been registered: reverse it to take its points back."))
-        raise CannotRevoke(_("This code has already been revoked."))
-    return point_code
-
-
-def find_code(raw_code):
-    """Staff's lookup of a code someone has in hand: the ``PointCode`` (any state), or an error saying why not."""
-    canonical = _canonical(raw_code)
-    point_code = PointCode.objects.select_related("batch", "batch__program", "batch__dealer", "customer").filter(
-        code_hash=code_format.digest(canonical)
-    )
-    found = point_code.first()
-    if found is None:
-        raise UnknownCode(_("No code matches what you entered. Please check it and try again."))
-    return found
-
-
-def reverse_code(point_code, *, actor, reason, now=None):
-    """Take back the points of a code registered by mistake; the code cannot be registered again.
-
-    The points are taken through ``ledger.adjust`` from what the customer
-    has available; if they have spent them, nothing happens and
-    :class:`CannotReverse` says how many are available (the ledger never
-    lets a balance go below zero silently). Volume bonuses already paid stay
-    paid: a threshold pays once.
-    """
-    now = now or timezone.now()
-    reason = (reason or "").strip()
-    if not reason:
-        raise CannotReverse(_("Say why the code is reversed."))
-    customer_id = PointCode.objects.filter(pk=point_code.pk).values_list("customer_id", flat=True).first()
-    with transaction.atomic():
-        if customer_id is not None:
-            _lock_customer(customer_id)
-        locked = PointCode.objects.select_for_update().get(pk=point_code.pk)
-        if locked.reversed_at is not None:
-            raise CannotReverse(_("This code has already been reversed."))
-        if locked.registered_at is None:
-            raise CannotReverse(_("This code has not been registered: revoke it instead."))
-        if locked.customer_id is None:
-            raise CannotReverse(_("The customer who registered this code no longer exists."))
-        try:
-            ledger.adjust(
-                locked.customer_id,
-                -locked.points,
-                key=f"{ledger_key(locked)}:reverse",
-                reason=_("Code …%(hint)s reversed: %(reason)s") % {"hint": locked.code_hint, "reason": reason},
-                actor=actor,
-                origin=Lot.CAMPAIGN,
-                now=now,
-            )
-        except ledger.InsufficientPoints as exc:
-            raise CannotReverse(
-                _(
-                    "The customer has only %(available)s points available, and this code gave %(points)s: "
-                    "they have spent them. Nothing was taken back."
-                )
-                % {"available": exc.available, "points": locked.points},
-                point_code=locked,
-            ) from exc
-        except ledger.LoyaltyError as exc:
-            raise CannotReverse(str(exc), point_code=locked) from exc
-        locked.reversed_at = now
-        locked.reversed_by_name = _name(actor)
-        locked.reversal_reason = clip(reason)
-        locked.save(update_fields=["reversed_at", "reversed_by_name", "reversal_reason"])
-    point_code.refresh_from_db()
-    logger.info("Point code …%s reversed by %s", locked.code_hint, locked.reversed_by_name)
-    return point_code
 
 
 # --- Registering a code (the customer) ------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import generic
 from oscar.core.loading import get_class, get_model
 
-from oscar_loyalty.codes import reports, services
+from oscar_loyalty.codes import exceptions, reports, services
 from oscar_loyalty.codes.forms import BatchRequestForm, RegisterCodeForm
 
 PageTitleMixin = get_class("customer.mixins", "PageTitleMixin")
@@ -32,7 +32,7 @@ class RegisterCodeView(generic.View):
         raw = form.data.get("code", "")
         try:
             registration = services.register(request, raw)
-        except services.PointCodeError as exc:
+        except exceptions.PointCodeError as exc:
             messages.error(request, str(exc), extra_tags="point-code")
         else:
             text = ngettext(
@@ -109,7 +109,7 @@ class DealerRequestView(DealerMixin, generic.FormView):
                 comment=form.cleaned_data["comment"],
                 user=self.request.user,
             )
-        except services.PointCodeError as exc:
+        except exceptions.PointCodeError as exc:
             form.add_error(None, str(exc))
             return self.form_invalid(form)
         messages.success(self.request, _("Your request has been sent. We will let you know when the codes are ready."))

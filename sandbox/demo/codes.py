@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
-from oscar_loyalty.codes import services
+from oscar_loyalty.codes import batches, services
 from sandbox.demo import data
 
 ManufacturerProgram = get_model("oscar_loyalty", "ManufacturerProgram")
@@ -49,7 +49,7 @@ def load(command, customers, now):
     dealer.users.set([_user(DEALER_EMAIL, "Denis", "Dealerov")])
     buyer = customers.get(BUYER_EMAIL) or _user(BUYER_EMAIL, "Gleb", "Demo")
 
-    winter = services.create_batch(
+    winter = batches.create_batch(
         program,
         name="Winter 2026, Moscow",
         label="Hakka R5",
@@ -61,13 +61,13 @@ def load(command, customers, now):
         actor="Demo",
         now=now - timedelta(days=45),
     )
-    codes = services.export_codes(winter, actor="Demo", now=now - timedelta(days=45))
+    codes = batches.export_codes(winter, actor="Demo", now=now - timedelta(days=45))
     for day, code in zip((30, 12, 3), codes[:3], strict=True):
         services.register_for(buyer, code, now=now - timedelta(days=day))
     others = [user for user in customers.values() if user.email != BUYER_EMAIL][:2]
     for user, code in zip(others, codes[3:5], strict=False):
         services.register_for(user, code, now=now - timedelta(days=7))
-    services.create_batch(
+    batches.create_batch(
         program,
         name="Summer 2027",
         label="Hakka Green",

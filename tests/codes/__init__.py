@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from oscar_loyalty.codes import services
+from oscar_loyalty.codes import batches
 
 ManufacturerProgram = get_model("oscar_loyalty", "ManufacturerProgram")
 Dealer = get_model("oscar_loyalty", "Dealer")
@@ -33,8 +33,8 @@ def make_batch(program=None, *, size=3, points=100, export=True, now=None, **fie
     fields.setdefault("name", "Batch 1")
     fields.setdefault("valid_from", now - timedelta(days=1))
     fields.setdefault("valid_until", now + timedelta(days=365))
-    batch = services.create_batch(program, points=points, size=size, actor="Staff", now=now, **fields)
-    codes = services.export_codes(batch, actor="Staff", now=now) if export else []
+    batch = batches.create_batch(program, points=points, size=size, actor="Staff", now=now, **fields)
+    codes = batches.export_codes(batch, actor="Staff", now=now) if export else []
     return batch, codes
 
 

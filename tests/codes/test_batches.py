@@ -7,8 +7,8 @@ from django.test import override_settings
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from oscar_loyalty.codes import batches, exceptions, services
 from oscar_loyalty.codes import format as code_format
-from oscar_loyalty.codes import services
 from tests.codes import make_batch, make_dealer, make_program
 from tests.factories import UserFactory
 
@@ -22,24 +22,24 @@ def test_codes_are_made_on_export_unique_and_shown_once():
     batch, codes = make_batch(size=50, export=False)
     assert PointCode.objects.count() == 0
 
-    codes = services.export_codes(batch, actor="Olga")
+    codes = batches.export_codes(batch, actor="Olga")
 
     assert len(set(codes)) == 50
     assert all(code_format.normalise(code) for code in codes)
     assert PointCode.objects.filter(batch=batch).count() == 50
     batch.refresh_from_db()
     assert batch.exported_at is not None and batch.exported_by_name == "Olga"
-    with pytest.raises(services.CannotExport, match="shown only once"):
-        services.export_codes(batch, actor="Olga")
+    with pytest.raises(exceptions.CannotExport, match="shown only once"):
+        batches.export_codes(batch, actor="Olga")
     assert PointCode.objects.count() == 50
 
 
 def test_a_revoked_batch_is_not_exported():
     batch, _codes = make_batch(export=False)
-    services.revoke_batch(batch, actor="Olga")
+    batches.revoke_batch(batch, actor="Olga")
 
-    with pytest.raises(services.CannotExport, match="revoked"):
-        services.export_codes(batch)
+    with pytest.raises(exceptions.CannotExport, match="revoked"):
+        batches.export_codes(batch)
 
 
 @pytest.mark.parametrize(
@@ -66,13 +66,13 @@ def test_a_batch_that_makes_no_sense_is_refused(changes, words):
     if fields["valid_until"] == "past":
         fields["valid_until"] = now - timedelta(days=1)
 
-    with pytest.raises(services.CannotCreateBatch, match=words):
-        services.create_batch(program, now=now, **fields)
+    with pytest.raises(exceptions.CannotCreateBatch, match=words):
+        batches.create_batch(program, now=now, **fields)
 
 
 @override_settings(OSCAR_LOYALTY_POINT_CODE_MAX_BATCH_SIZE=20)
 def test_the_largest_batch_is_a_setting():
-    with pytest.raises(services.CannotCreateBatch, match="at most 20"):
+    with pytest.raises(exceptions.CannotCreateBatch, match="at most 20"):
         make_batch(size=21)
 
 
@@ -82,7 +82,7 @@ def test_a_dealer_request_is_answered_with_a_batch_once():
     request = services.request_batch(dealer, program, size=200, comment="Spring season")
     now = timezone.now()
 
-    batch = services.create_batch(
+    batch = batches.create_batch(
         program,
         name="For Wheels & Co",
         points=100,
@@ -96,8 +96,8 @@ def test_a_dealer_request_is_answered_with_a_batch_once():
     request.refresh_from_db()
     assert request.status == BatchRequest.FULFILLED and request.batch == batch
     assert batch.dealer == dealer and batch.assigned_at is not None
-    with pytest.raises(services.CannotCreateBatch, match="already been answered"):
-        services.create_batch(
+    with pytest.raises(exceptions.CannotCreateBatch, match="already been answered"):
+        batches.create_batch(
             program,
             name="Again",
             points=1,
@@ -111,7 +111,7 @@ def test_a_dealer_request_is_answered_with_a_batch_once():
 
 def test_a_dealer_cannot_ask_for_an_absurd_number_of_codes():
     dealer = make_dealer()
-    with pytest.raises(services.CannotRequest):
+    with pytest.raises(exceptions.CannotRequest):
         services.request_batch(dealer, make_program(), size=0)
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
-from oscar_loyalty.codes import services
+from oscar_loyalty.codes import exceptions, services
 from tests.codes import customer_request, make_batch, make_program
 from tests.factories import UserFactory
 
@@ -51,7 +51,7 @@ def test_the_same_code_from_two_customers_at_once_is_registered_once():
     results = run_in_threads(2, lambda i: services.register(customer_request(buyers[i]), codes[0]))
 
     won = [r for r in results if isinstance(r, services.Registration)]
-    lost = [r for r in results if isinstance(r, services.CodeAlreadyRegistered)]
+    lost = [r for r in results if isinstance(r, exceptions.CodeAlreadyRegistered)]
     assert (len(won), len(lost)) == (1, 1), results
     winner = won[0].point_code.customer
     loser = second if winner == first else first
@@ -71,7 +71,7 @@ def test_the_same_code_from_two_sessions_of_one_customer_pays_once():
     results = run_in_threads(4, lambda i: services.register(customer_request(buyer, ip=f"192.0.2.{i}"), codes[0]))
 
     assert sum(isinstance(r, services.Registration) for r in results) == 1, results
-    assert sum(isinstance(r, services.CodeAlreadyRegistered) for r in results) == 3, results
+    assert sum(isinstance(r, exceptions.CodeAlreadyRegistered) for r in results) == 3, results
     assert ledger.get_balance(buyer).available == 250
 
 

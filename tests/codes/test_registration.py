@@ -8,8 +8,8 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
+from oscar_loyalty.codes import batches, exceptions, services
 from oscar_loyalty.codes import format as code_format
-from oscar_loyalty.codes import services
 from tests.codes import customer_request, make_batch, make_program
 from tests.factories import UserFactory
 
@@ -62,15 +62,15 @@ def test_only_hashes_are_stored():
 @pytest.mark.parametrize(
     ("mangle", "error", "outcome", "words"),
     [
-        (lambda code: "", services.InvalidCode, PointCodeAttempt.INVALID, "enter the code"),
-        (lambda code: code[:-3], services.InvalidCode, PointCodeAttempt.INVALID, "16 letters and digits"),
+        (lambda code: "", exceptions.InvalidCode, PointCodeAttempt.INVALID, "enter the code"),
+        (lambda code: code[:-3], exceptions.InvalidCode, PointCodeAttempt.INVALID, "16 letters and digits"),
         (
             lambda code: code[:-1] + ("2" if code[-1] != "2" else "3"),
-            services.MistypedCode,
+            exceptions.MistypedCode,
             PointCodeAttempt.MISTYPED,
             "mistyped",
         ),
-        (lambda code: code[:-1] + "0", services.InvalidCode, PointCodeAttempt.INVALID, "no 0, O, 1 or I"),
+        (lambda code: code[:-1] + "0", exceptions.InvalidCode, PointCodeAttempt.INVALID, "no 0, O, 1 or I"),
     ],
 )
 def test_what_is_not_a_code_is_refused_with_its_own_message(mangle, error, outcome, words):
@@ -89,7 +89,7 @@ def test_a_well_formed_code_nobody_printed_is_unknown():
     buyer = UserFactory()
     make_batch()
 
-    with pytest.raises(services.UnknownCode, match="No code matches"):
+    with pytest.raises(exceptions.UnknownCode, match="No code matches"):
         services.register(customer_request(buyer), code_format.display(code_format.generate()))
 
     assert outcomes() == [PointCodeAttempt.NOT_FOUND]
@@ -100,9 +100,9 @@ def test_a_used_code_says_so_and_tells_its_owner_when():
     _batch, codes = make_batch()
     services.register(customer_request(first), codes[0])
 
-    with pytest.raises(services.CodeAlreadyRegistered, match="already been registered"):
+    with pytest.raises(exceptions.CodeAlreadyRegistered, match="already been registered"):
         services.register(customer_request(second), codes[0])
-    with pytest.raises(services.CodeAlreadyRegistered, match="You registered this code on"):
+    with pytest.raises(exceptions.CodeAlreadyRegistered, match="You registered this code on"):
         services.register(customer_request(first), codes[0])
 
     assert ledger.get_balance(first).available == 100
@@ -115,7 +115,7 @@ def test_an_expired_code_says_when_it_expired():
     buyer = UserFactory()
     _batch, codes = make_batch(valid_from=now - timedelta(days=10), valid_until=now + timedelta(days=1), now=now)
 
-    with pytest.raises(services.CodeExpired, match="expired on"):
+    with pytest.raises(exceptions.CodeExpired, match="expired on"):
         services.register(customer_request(buyer), codes[0], now=now + timedelta(days=2))
 
     assert outcomes() == [PointCodeAttempt.EXPIRED]
@@ -126,7 +126,7 @@ def test_a_code_before_its_window_says_from_when():
     buyer = UserFactory()
     _batch, codes = make_batch(valid_from=now + timedelta(days=3), valid_until=now + timedelta(days=30), now=now)
 
-    with pytest.raises(services.CodeNotYetValid, match="can be registered from"):
+    with pytest.raises(exceptions.CodeNotYetValid, match="can be registered from"):
         services.register(customer_request(buyer), codes[0], now=now)
 
 
@@ -134,11 +134,11 @@ def test_revoked_batches_and_codes_are_refused():
     buyer = UserFactory()
     batch, codes = make_batch()
     other_batch, other_codes = make_batch(name="Batch 2")
-    services.revoke_batch(batch, actor="Staff")
-    services.revoke_code(services.find_code(other_codes[0]), actor="Staff")
+    batches.revoke_batch(batch, actor="Staff")
+    batches.revoke_code(batches.find_code(other_codes[0]), actor="Staff")
 
     for code in (codes[0], other_codes[0]):
-        with pytest.raises(services.CodeRevoked, match="withdrawn"):
+        with pytest.raises(exceptions.CodeRevoked, match="withdrawn"):
             services.register(customer_request(buyer), code)
     services.register(customer_request(buyer), other_codes[1])
 
@@ -151,7 +151,7 @@ def test_a_blocked_account_refuses_and_the_code_stays_usable():
     _batch, codes = make_batch()
     ledger.set_blocked(buyer, True)
 
-    with pytest.raises(services.RegistrationRefused):
+    with pytest.raises(exceptions.RegistrationRefused):
         services.register(customer_request(buyer), codes[0])
 
     assert PointCode.objects.filter(registered_at__isnull=False).count() == 0
@@ -170,13 +170,13 @@ def test_brute_forcing_codes_is_throttled_per_customer_and_every_attempt_is_logg
     guesses = [code_format.display(code_format.generate()) for _ in range(6)]
 
     for guess in guesses[:3]:
-        with pytest.raises(services.UnknownCode):
+        with pytest.raises(exceptions.UnknownCode):
             services.register(customer_request(guesser), guess)
     for guess in guesses[3:]:
-        with pytest.raises(services.TooManyAttempts, match="Too many attempts"):
+        with pytest.raises(exceptions.TooManyAttempts, match="Too many attempts"):
             services.register(customer_request(guesser), guess)
     # Even the right code waits for the window to end.
-    with pytest.raises(services.TooManyAttempts):
+    with pytest.raises(exceptions.TooManyAttempts):
         services.register(customer_request(guesser), codes[0])
 
     assert outcomes() == [PointCodeAttempt.NOT_FOUND] * 3 + [PointCodeAttempt.THROTTLED]
@@ -189,10 +189,10 @@ def test_brute_forcing_codes_is_throttled_per_customer_and_every_attempt_is_logg
 def test_many_accounts_guessing_from_one_address_are_throttled_by_the_address():
     make_batch()
     for i in range(4):
-        with pytest.raises(services.MistypedCode):
+        with pytest.raises(exceptions.MistypedCode):
             services.register(customer_request(UserFactory()), "ABCD-EFGH-JKLM-NPQ" + ("R" if i % 2 else "S"))
 
-    with pytest.raises(services.TooManyAttempts):
+    with pytest.raises(exceptions.TooManyAttempts):
         services.register(customer_request(UserFactory()), code_format.display(code_format.generate()))
 
 
@@ -202,7 +202,7 @@ def test_refusals_of_real_codes_do_not_count_as_guesses():
     _batch, codes = make_batch()
     services.register(customer_request(buyer), codes[0])
     for _ in range(5):
-        with pytest.raises(services.CodeAlreadyRegistered):
+        with pytest.raises(exceptions.CodeAlreadyRegistered):
             services.register(customer_request(buyer), codes[0])
 
     services.register(customer_request(buyer), codes[1])
@@ -214,7 +214,7 @@ def test_point_codes_and_secret_codes_count_separately():
 
     buyer = UserFactory()
     make_batch()
-    with pytest.raises(services.UnknownCode):
+    with pytest.raises(exceptions.UnknownCode):
         services.register(customer_request(buyer), code_format.display(code_format.generate()))
 
     assert not throttle.take(buyer.pk, "192.0.2.10").blocked
@@ -263,7 +263,7 @@ def test_a_threshold_reached_again_after_a_reversal_does_not_pay_twice():
     second = services.register(customer_request(buyer), codes[1])
     assert second.bonus is not None
 
-    services.reverse_code(second.point_code, actor=staff, reason="Registered by mistake")
+    batches.reverse_code(second.point_code, actor=staff, reason="Registered by mistake")
     again = services.register(customer_request(buyer), codes[2])
 
     assert again.bonus is None
@@ -279,7 +279,7 @@ def test_reversing_a_code_takes_its_points_back_through_the_ledger():
     _batch, codes = make_batch(points=120)
     registration = services.register(customer_request(buyer), codes[0])
 
-    services.reverse_code(registration.point_code, actor=staff, reason="Dealer's mistake")
+    batches.reverse_code(registration.point_code, actor=staff, reason="Dealer's mistake")
 
     assert ledger.get_balance(buyer).available == 0
     reversal = JournalEntry.objects.get(account__user=buyer, points=-120)
@@ -287,10 +287,10 @@ def test_reversing_a_code_takes_its_points_back_through_the_ledger():
     assert "Dealer's mistake" in reversal.reason
     point_code = PointCode.objects.get(pk=registration.point_code.pk)
     assert point_code.reversed_at is not None and point_code.reversal_reason == "Dealer's mistake"
-    with pytest.raises(services.CodeRevoked, match="cancelled"):
+    with pytest.raises(exceptions.CodeRevoked, match="cancelled"):
         services.register(customer_request(buyer), codes[0])
-    with pytest.raises(services.CannotReverse, match="already been reversed"):
-        services.reverse_code(point_code, actor=staff, reason="Again")
+    with pytest.raises(exceptions.CannotReverse, match="already been reversed"):
+        batches.reverse_code(point_code, actor=staff, reason="Again")
 
 
 def test_points_already_spent_are_not_taken_back_silently():
@@ -299,8 +299,8 @@ def test_points_already_spent_are_not_taken_back_silently():
     registration = services.register(customer_request(buyer), codes[0])
     ledger.redeem(buyer, 100, key="spend", order_number="100200")
 
-    with pytest.raises(services.CannotReverse, match="only 20 points available"):
-        services.reverse_code(registration.point_code, actor=staff, reason="Mistake")
+    with pytest.raises(exceptions.CannotReverse, match="only 20 points available"):
+        batches.reverse_code(registration.point_code, actor=staff, reason="Mistake")
 
     assert ledger.get_balance(buyer).available == 20
     assert PointCode.objects.get(pk=registration.point_code.pk).reversed_at is None
@@ -310,15 +310,15 @@ def test_an_unregistered_code_is_revoked_not_reversed_and_the_other_way_round():
     buyer, staff = UserFactory(), UserFactory(is_staff=True)
     _batch, codes = make_batch()
     registered = services.register(customer_request(buyer), codes[0]).point_code
-    unregistered = services.find_code(codes[1])
+    unregistered = batches.find_code(codes[1])
 
-    with pytest.raises(services.CannotReverse, match="not been registered"):
-        services.reverse_code(unregistered, actor=staff, reason="Mistake")
-    with pytest.raises(services.CannotRevoke, match="reverse it"):
-        services.revoke_code(registered, actor=staff)
-    services.revoke_code(unregistered, actor=staff)
-    with pytest.raises(services.CannotRevoke, match="already been revoked"):
-        services.revoke_code(unregistered, actor=staff)
+    with pytest.raises(exceptions.CannotReverse, match="not been registered"):
+        batches.reverse_code(unregistered, actor=staff, reason="Mistake")
+    with pytest.raises(exceptions.CannotRevoke, match="reverse it"):
+        batches.revoke_code(registered, actor=staff)
+    batches.revoke_code(unregistered, actor=staff)
+    with pytest.raises(exceptions.CannotRevoke, match="already been revoked"):
+        batches.revoke_code(unregistered, actor=staff)
 
 
 def test_a_reversal_needs_a_reason():
@@ -326,8 +326,8 @@ def test_a_reversal_needs_a_reason():
     _batch, codes = make_batch()
     registered = services.register(customer_request(buyer), codes[0]).point_code
 
-    with pytest.raises(services.CannotReverse, match="why"):
-        services.reverse_code(registered, actor=staff, reason="  ")
+    with pytest.raises(exceptions.CannotReverse, match="why"):
+        batches.reverse_code(registered, actor=staff, reason="  ")
 
 
 def test_a_code_typed_in_for_the_customer_records_who_typed_it():
@@ -348,8 +348,8 @@ def test_the_messages_are_in_russian_too():
     buyer = UserFactory()
     _batch, codes = make_batch()
     with translation.override("ru"):
-        with pytest.raises(services.MistypedCode, match="В коде опечатка"):
+        with pytest.raises(exceptions.MistypedCode, match="В коде опечатка"):
             services.register(customer_request(buyer), codes[0][:-1] + ("2" if codes[0][-1] != "2" else "3"))
         services.register(customer_request(buyer), codes[0])
-        with pytest.raises(services.CodeAlreadyRegistered, match="Вы уже зарегистрировали этот код"):
+        with pytest.raises(exceptions.CodeAlreadyRegistered, match="Вы уже зарегистрировали этот код"):
             services.register(customer_request(buyer), codes[0])

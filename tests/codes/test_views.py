@@ -12,8 +12,8 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
+from oscar_loyalty.codes import exceptions, services
 from oscar_loyalty.codes import format as code_format
-from oscar_loyalty.codes import services
 from tests.codes import customer_request, make_batch, make_dealer, make_program
 from tests.dashboard.helpers import user_with
 from tests.factories import UserFactory
@@ -237,7 +237,7 @@ def test_staff_revoke_a_batch(client, manager):
 
     client.post(dash("loyalty-code-batch-revoke", pk=batch.pk))
 
-    with pytest.raises(services.CodeRevoked):
+    with pytest.raises(exceptions.CodeRevoked):
         services.register(customer_request(UserFactory()), codes[0])
 
 
