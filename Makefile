@@ -64,7 +64,7 @@ $(OLDEST_VENV)/.installed-stamp: setup.cfg pyproject.toml requirements/oldest.tx
 	touch $@
 
 test-oldest: $(OLDEST_VENV)/.installed-stamp
-	DJANGO_SETTINGS_MODULE=tests.settings_no_pages TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_oscar_loyalty_oldest} \
+	DJANGO_SETTINGS_MODULE=tests.settings_no_pages DATABASE_SERVER_SIDE_BINDING=0 TEST_DATABASE_NAME=$${TEST_DATABASE_NAME:-test_oscar_loyalty_oldest} \
 		$(OLDEST_VENV)/bin/python -m tests.services $(OLDEST_VENV)/bin/python -m pytest \
 		--ignore=tests/pages --ignore=tests/browser $(OLDEST_IGNORE) $(OLDEST_TESTS) $(PYTEST_ARGS)
 

@@ -40,6 +40,9 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Parameters bound by the server and repeated statements prepared (docs/ledger.rst, "On PostgreSQL").
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 
 # Django's apps, then the plugin's (before Oscar's, so its templates win), then Oscar's.
 INSTALLED_APPS = [
