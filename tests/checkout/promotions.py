@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
 
-from tests.checkout.flow import ADDRESS
+from oscar_loyalty.checkout.promotions import services
+from tests.checkout.flow import ADDRESS, place_order
 from tests.factories import UserFactory
 
 Range = get_model("offer", "Range")
@@ -133,3 +134,16 @@ def total(basket_page):
 
 def money(value):
     return Decimal(value)
+
+
+def issue(original, **kwargs):
+    """A secret code for ``original``, issued by a staff member with the permission."""
+    return services.issue(original, issued_by=staff_member(), **kwargs)
+
+
+def checkout_with(client, product, code):
+    """Put ``product`` in the basket, enter ``code`` and place the order; returns (basket page, order page)."""
+    add_to_basket(client, product)
+    page = enter_code(client, code)
+    to_payment_details(client)
+    return page, place_order(client)
