@@ -17,6 +17,7 @@ from oscar.core.loading import get_model
 from erp_sync.exchange import commerceml
 from erp_sync.exchange.settings import exchange_settings
 from oscar_loyalty.earning import tiers as earning_tiers
+from oscar_loyalty.reporting import rollups
 from oscar_loyalty.settings import loyalty_settings
 
 Order = get_model("order", "Order")
@@ -70,8 +71,20 @@ def changed_orders(since, until, *, after_entry=None, upto_entry=None):
     return Order.objects.filter(window | status_changed | points_moved)
 
 
-def last_entry():
-    """The id of the newest journal entry (0 when there is none): the upper end of an export's entries."""
+def settled_entry(wait_seconds=0):
+    """The upper end of an export's entries, up to which every entry has committed or never will; None if too long.
+
+    Journal ids are drawn in one order and committed in another: a beat
+    pass's chunk may still be writing entries with lower ids when a
+    checkout's entry with a higher id has committed. An export up to the
+    newest committed id would then leave the chunk's entries behind its
+    window for good. On PostgreSQL the last id drawn is taken instead, and
+    the transactions writing the journal at that moment are waited for (as
+    the roll-ups do); elsewhere one transaction writes at a time, and the
+    newest entry is the end.
+    """
+    if rollups.enabled():
+        return rollups.safe_journal_id(wait_seconds)
     return JournalEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 

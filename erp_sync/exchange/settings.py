@@ -51,6 +51,10 @@ DEFAULTS = {
     "EXCHANGE_ENCODING": "windows-1251",
     # Orders read (with their lines, payments and points) per batch of queries.
     "EXCHANGE_BATCH_SIZE": 500,
+    # On PostgreSQL, how long ``query`` waits for the transactions writing the
+    # journal to end, so that none of their entries falls behind the export's
+    # window; past it the query answers ``failure`` and the next one tries again.
+    "EXCHANGE_SETTLE_SECONDS": 10,
     # The CommerceML schema version written, and whether to declare the namespace.
     "EXCHANGE_SCHEMA_VERSION": "2.08",
     "EXCHANGE_NAMESPACE": False,

@@ -1,0 +1,101 @@
+"""Orders out while the journal is being written: an entry committed late is never left behind the window.
+
+Journal ids are drawn in one order and committed in another. Each test
+holds a transaction open in another thread that has written an entry, lets
+an entry with a higher id commit meanwhile, and has 1C query over real HTTP.
+"""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+from oscar.core.loading import get_model
+
+from erp_sync.client import ExchangeError
+from oscar_loyalty import ledger
+from tests.earning.factories import order_for
+from tests.erp.test_exchange_export import ids
+from tests.factories import UserFactory
+
+ExportMarker = get_model("erp_sync", "ExportMarker")
+JournalEntry = get_model("oscar_loyalty", "JournalEntry")
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+class OpenWriter:
+    """A thread that accrues points for ``order`` in a transaction it keeps open until ``release()``."""
+
+    def __init__(self, customer, order):
+        self.written, self.finish = threading.Event(), threading.Event()
+        self.errors = []
+        self.thread = threading.Thread(target=self._run, args=(customer, order))
+
+    def _run(self, customer, order):
+        try:
+            with transaction.atomic():
+                ledger.accrue(customer, 10, key=f"late:{order.number}", reason="Order", order=order.number)
+                self.written.set()
+                assert self.finish.wait(10), "never released"
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            self.errors.append(error)
+            self.written.set()
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        assert self.written.wait(10)
+        return self
+
+    def release(self, after=0.0):
+        threading.Timer(after, self.finish.set).start()
+
+    def __exit__(self, *exc_info):
+        self.finish.set()
+        self.thread.join(10)
+        assert not self.errors, self.errors
+
+
+def acknowledged_orders(one_c, count):
+    """``count`` orders of new customers, sent to 1C and acknowledged: nothing is left to send."""
+    orders = [(customer, order_for(customer, "1000.00")) for customer in UserFactory.create_batch(count)]
+    one_c.query()
+    one_c.success()
+    return orders
+
+
+def new_session(make_client):
+    client = make_client()
+    client.checkauth()
+    client.init()
+    return client
+
+
+def test_an_entry_committing_after_a_later_one_goes_out_in_the_same_query(one_c, make_client):
+    (slow_customer, slow), (fast_customer, fast) = acknowledged_orders(one_c, 2)
+    with OpenWriter(slow_customer, slow) as writer:
+        # A checkout's entry with a higher id commits while the first is still open.
+        ledger.accrue(fast_customer, 10, key=f"now:{fast.number}", reason="Order", order=fast.number)
+        late = JournalEntry.objects.get(key=f"now:{fast.number}")
+        writer.release(after=0.5)  # while 1C's query waits for it
+        later = new_session(make_client)
+        assert ids(later.query()) == sorted([str(slow.number), str(fast.number)])
+    assert JournalEntry.objects.get(key=f"late:{slow.number}").pk < late.pk
+    later.success()
+    assert ids(new_session(make_client).query()) == []
+
+
+def test_a_writer_that_stays_open_refuses_the_query_and_moves_nothing(one_c, make_client, settings):
+    settings.ERP_SYNC_EXCHANGE_SETTLE_SECONDS = 0.3
+    (slow_customer, slow), (fast_customer, fast) = acknowledged_orders(one_c, 2)
+    marker = ExportMarker.objects.values_list("exported_until", "exported_entry").get()
+    with OpenWriter(slow_customer, slow):
+        ledger.accrue(fast_customer, 10, key=f"now:{fast.number}", reason="Order", order=fast.number)
+        later = new_session(make_client)
+        with pytest.raises(ExchangeError, match="Points are still being written"):
+            later.query()
+        later.success()  # 1C gave up on this query; acknowledging it moves nothing
+        assert ExportMarker.objects.values_list("exported_until", "exported_entry").get() == marker
+    # The writer has committed: the next exchange sends both orders.
+    assert ids(new_session(make_client).query()) == sorted([str(slow.number), str(fast.number)])
