@@ -74,17 +74,19 @@ def changed_orders(since, until, *, after_entry=None, upto_entry=None):
 def settled_entry(wait_seconds=0):
     """The upper end of an export's entries, up to which every entry has committed or never will; None if too long.
 
-    Journal ids are drawn in one order and committed in another: a beat
-    pass's chunk may still be writing entries with lower ids when a
-    checkout's entry with a higher id has committed. An export up to the
-    newest committed id would then leave the chunk's entries behind its
-    window for good. On PostgreSQL the last id drawn is taken instead, and
-    the transactions writing the journal at that moment are waited for (as
-    the roll-ups do); elsewhere one transaction writes at a time, and the
-    newest entry is the end.
+    Called once the window's end in time is fixed. Journal ids are drawn in
+    one order and committed in another: a beat pass's chunk may still be
+    writing entries with lower ids when a checkout's entry with a higher id
+    has committed. Orders and status changes are dated before they commit:
+    an order placed a moment before the window's end may commit after the
+    export has read. Either would fall behind the window for good. On
+    PostgreSQL the last id drawn is taken, and the transactions writing the
+    journal, the orders or their status changes at that moment are waited
+    for (as the roll-ups wait for the journal's); elsewhere one transaction
+    writes at a time, and the newest entry is the end.
     """
     if rollups.enabled():
-        return rollups.safe_journal_id(wait_seconds)
+        return rollups.safe_journal_id(wait_seconds, also=(Order, OrderStatusChange))
     return JournalEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 

@@ -243,8 +243,9 @@ def begin_export(session, *, now=None):
     """Fix the window of this query: after the acknowledged marker, up to now and the settled journal entries.
 
     The journal's end is :func:`export.settled_entry`: when a transaction
-    writing the journal does not end in ``EXCHANGE_SETTLE_SECONDS``, the
-    query is refused (``failure``) and nothing moves.
+    writing the journal, the orders or their status changes does not end in
+    ``EXCHANGE_SETTLE_SECONDS``, the query is refused (``failure``) and
+    nothing moves.
 
     The window is stored on the session: ``success`` commits exactly what
     this query sent, even if more was written meanwhile.
@@ -255,7 +256,7 @@ def begin_export(session, *, now=None):
     after_entry = marker.exported_entry if marker is not None else None
     upto_entry = export.settled_entry(exchange_settings.EXCHANGE_SETTLE_SECONDS)
     if upto_entry is None:
-        raise ExchangeRefused(_("Points are still being written; the next exchange will send them."))
+        raise ExchangeRefused(_("Orders or points are still being written; the next exchange will send them."))
     fields = {
         "export_since": since,
         "export_until": now,

@@ -52,8 +52,9 @@ DEFAULTS = {
     # Orders read (with their lines, payments and points) per batch of queries.
     "EXCHANGE_BATCH_SIZE": 500,
     # On PostgreSQL, how long ``query`` waits for the transactions writing the
-    # journal to end, so that none of their entries falls behind the export's
-    # window; past it the query answers ``failure`` and the next one tries again.
+    # journal, the orders or their status changes to end, so that nothing they
+    # write falls behind the export's window; past it the query answers
+    # ``failure`` and the next one tries again.
     "EXCHANGE_SETTLE_SECONDS": 10,
     # The CommerceML schema version written, and whether to declare the namespace.
     "EXCHANGE_SCHEMA_VERSION": "2.08",

@@ -105,12 +105,14 @@ def roll_up(*, wait_seconds=None, rebuild=False):
     return RollupRun(previous, state.journal_id, rebuilt=rebuilt)
 
 
-def safe_journal_id(wait_seconds=0):
+def safe_journal_id(wait_seconds=0, *, also=()):
     """The highest journal id up to which every entry has committed or never will; None if that took too long.
 
     Ids come from the journal's sequence one at a time (Django creates it
-    without a cache), in the order they are drawn.
+    without a cache), in the order they are drawn. The transactions writing
+    the tables of the models in ``also`` at that moment are waited for too.
     """
+    tables = [JournalEntry._meta.db_table, *(model._meta.db_table for model in also)]
     with connection.cursor() as cursor:
         # The last id drawn, committed or not: the writers waited for below are rolled up by this run.
         cursor.execute(
@@ -121,9 +123,9 @@ def safe_journal_id(wait_seconds=0):
         # Read after the id: a writer that drew an id up to ``high`` and has not ended holds the lock now.
         cursor.execute(
             "SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks "
-            "WHERE locktype = 'relation' AND relation = %s::regclass AND mode = 'RowExclusiveLock' "
+            "WHERE locktype = 'relation' AND relation = ANY(%s::regclass[]) AND mode = 'RowExclusiveLock' "
             "AND pid <> pg_backend_pid()",
-            [JournalEntry._meta.db_table],
+            [tables],
         )
         (writers,) = cursor.fetchone()
         deadline = time.monotonic() + wait_seconds

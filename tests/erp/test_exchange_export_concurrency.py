@@ -1,8 +1,9 @@
-"""Orders out while the journal is being written: an entry committed late is never left behind the window.
+"""Orders out while the journal and the orders are being written: nothing committed late is left behind the window.
 
-Journal ids are drawn in one order and committed in another. Each test
-holds a transaction open in another thread that has written an entry, lets
-an entry with a higher id commit meanwhile, and has 1C query over real HTTP.
+Journal ids are drawn in one order and committed in another, and an order is
+dated before its checkout commits. Each test holds a transaction open in
+another thread that has written an entry or an order, and has 1C query over
+real HTTP meanwhile.
 """
 
 import threading
@@ -24,17 +25,17 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 class OpenWriter:
-    """A thread that accrues points for ``order`` in a transaction it keeps open until ``release()``."""
+    """A thread running ``write`` in a transaction kept open until ``release()``; ``result`` is what it returned."""
 
-    def __init__(self, customer, order):
+    def __init__(self, write):
         self.written, self.finish = threading.Event(), threading.Event()
-        self.errors = []
-        self.thread = threading.Thread(target=self._run, args=(customer, order))
+        self.errors, self.result = [], None
+        self.thread = threading.Thread(target=self._run, args=(write,))
 
-    def _run(self, customer, order):
+    def _run(self, write):
         try:
             with transaction.atomic():
-                ledger.accrue(customer, 10, key=f"late:{order.number}", reason="Order", order=order.number)
+                self.result = write()
                 self.written.set()
                 assert self.finish.wait(10), "never released"
         except Exception as error:  # noqa: BLE001 - reported by the test
@@ -57,6 +58,10 @@ class OpenWriter:
         assert not self.errors, self.errors
 
 
+def accrue_for(customer, order, prefix):
+    return lambda: ledger.accrue(customer, 10, key=f"{prefix}:{order.number}", reason="Order", order=order.number)
+
+
 def acknowledged_orders(one_c, count):
     """``count`` orders of new customers, sent to 1C and acknowledged: nothing is left to send."""
     orders = [(customer, order_for(customer, "1000.00")) for customer in UserFactory.create_batch(count)]
@@ -74,9 +79,9 @@ def new_session(make_client):
 
 def test_an_entry_committing_after_a_later_one_goes_out_in_the_same_query(one_c, make_client):
     (slow_customer, slow), (fast_customer, fast) = acknowledged_orders(one_c, 2)
-    with OpenWriter(slow_customer, slow) as writer:
+    with OpenWriter(accrue_for(slow_customer, slow, "late")) as writer:
         # A checkout's entry with a higher id commits while the first is still open.
-        ledger.accrue(fast_customer, 10, key=f"now:{fast.number}", reason="Order", order=fast.number)
+        accrue_for(fast_customer, fast, "now")()
         late = JournalEntry.objects.get(key=f"now:{fast.number}")
         writer.release(after=0.5)  # while 1C's query waits for it
         later = new_session(make_client)
@@ -90,12 +95,24 @@ def test_a_writer_that_stays_open_refuses_the_query_and_moves_nothing(one_c, mak
     settings.ERP_SYNC_EXCHANGE_SETTLE_SECONDS = 0.3
     (slow_customer, slow), (fast_customer, fast) = acknowledged_orders(one_c, 2)
     marker = ExportMarker.objects.values_list("exported_until", "exported_entry").get()
-    with OpenWriter(slow_customer, slow):
-        ledger.accrue(fast_customer, 10, key=f"now:{fast.number}", reason="Order", order=fast.number)
+    with OpenWriter(accrue_for(slow_customer, slow, "late")):
+        accrue_for(fast_customer, fast, "now")()
         later = new_session(make_client)
-        with pytest.raises(ExchangeError, match="Points are still being written"):
+        with pytest.raises(ExchangeError, match="Orders or points are still being written"):
             later.query()
         later.success()  # 1C gave up on this query; acknowledging it moves nothing
         assert ExportMarker.objects.values_list("exported_until", "exported_entry").get() == marker
     # The writer has committed: the next exchange sends both orders.
     assert ids(new_session(make_client).query()) == sorted([str(slow.number), str(fast.number)])
+
+
+def test_an_order_placed_as_the_query_starts_goes_out_in_that_query(one_c, make_client):
+    acknowledged_orders(one_c, 1)
+    # The checkout has written the order, dated now, and is still finishing when 1C's query starts.
+    with OpenWriter(lambda: order_for(UserFactory(), "700.00")) as writer:
+        writer.release(after=0.5)
+        later = new_session(make_client)
+        sent = ids(later.query())
+    assert sent == [str(writer.result.number)]
+    later.success()
+    assert ids(new_session(make_client).query()) == []
