@@ -94,6 +94,27 @@ def seed_accounts(count, *, prefix, now):
     return [user.pk for user in users]
 
 
+def seed_history(count, *, now, checkouts_per_account=2):
+    """A past for the ledger's tables, on ``count`` customers of their own: checkouts paid with points.
+
+    Seeded tables hold no reservation, and PostgreSQL plans on what its
+    statistics say: analyzed while empty, a capture finds its reservation by
+    a sequential scan that grows with every checkout; never analyzed, its
+    plans change when autovacuum first analyzes the tables, in the middle of
+    a measured phase. A live shop's tables hold their history and are
+    analyzed; so are these, once this has run (``vacuum_analyze``). Its
+    customers are none of the measured ones, whose totals the audit
+    reconciles.
+    """
+    from oscar_loyalty import ledger
+
+    user_ids = seed_accounts(count, prefix="history", now=now)
+    for n, user_id in enumerate(user_ids * checkouts_per_account):
+        key = f"history-{n}"
+        ledger.capture(ledger.reserve(user_id, POINTS_RANGE[0], key=key, order_number=key))
+    return len(user_ids) * checkouts_per_account
+
+
 # --- One operation -------------------------------------------------------------
 
 
