@@ -3,12 +3,9 @@
 from decimal import Decimal as D
 
 import pytest
-from oscar.core.loading import get_model
 
-from tests.checkout.flow import customer_with_points, place_order, product_priced, reach_payment_details
-from tests.checkout.promotions import end, promotion
-
-Order = get_model("order", "Order")
+from tests.checkout.flow import customer_with_points, product_priced
+from tests.checkout.promotions import order_of_an_ended_sale
 
 
 @pytest.fixture
@@ -16,13 +13,6 @@ def last_day(client):
     """An order placed on the sale's last day, the sale over and the order cancelled the next morning."""
     customer = customer_with_points(0)
     product = product_priced("1000.00")
-    sale = promotion(product, percent=20)
-    sale.max_user_applications = 1  # once per customer: the original order used it
-    sale.save()
-    reach_payment_details(client, customer, product)
-    place_order(client)
-    original = Order.objects.get()
+    sale, original = order_of_an_ended_sale(client, customer, product, once_per_customer=True)
     assert original.total_incl_tax == D("800.00")
-    end(sale)
-    original.set_status("Cancelled")
     return customer, product, sale, original

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.core import signing
+from django.test import Client
 from django.urls import reverse
 from oscar.core.loading import get_model
 from oscar.test.factories import CountryFactory, create_product
@@ -77,3 +78,11 @@ def set_chosen_points(client, points):
     user_id = int(client.session["_auth_user_id"])
     basket = Basket.objects.get(owner_id=user_id, status=Basket.OPEN)
     client.cookies[choice.COOKIE_NAME] = signing.dumps([user_id, basket.pk, points], salt=choice.SALT, compress=False)
+
+
+def second_tab(client):
+    """Another test client with ``client``'s cookies (session, points chosen): the same browser's second tab."""
+    tab = Client()
+    for name, morsel in client.cookies.items():
+        tab.cookies[name] = morsel.value
+    return tab

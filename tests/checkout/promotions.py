@@ -9,9 +9,10 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from oscar_loyalty.checkout.promotions import services
-from tests.checkout.flow import ADDRESS, place_order
+from tests.checkout.flow import ADDRESS, place_order, reach_payment_details
 from tests.factories import UserFactory
 
+Order = get_model("order", "Order")
 Range = get_model("offer", "Range")
 Benefit = get_model("offer", "Benefit")
 Condition = get_model("offer", "Condition")
@@ -147,3 +148,21 @@ def checkout_with(client, product, code):
     page = enter_code(client, code)
     to_payment_details(client)
     return page, place_order(client)
+
+
+def order_of_an_ended_sale(client, customer, product, *, once_per_customer=False):
+    """The only order: ``customer`` bought ``product`` in a 20% sale, then the sale ended and it was cancelled.
+
+    Returns ``(sale, order)``. ``once_per_customer``: the sale applies once per
+    customer, so the order used it up.
+    """
+    sale = promotion(product, percent=20)
+    if once_per_customer:
+        sale.max_user_applications = 1
+        sale.save()
+    reach_payment_details(client, customer, product)
+    place_order(client)
+    original = Order.objects.get()
+    end(sale)
+    original.set_status("Cancelled")
+    return sale, original

@@ -6,7 +6,13 @@ from django.urls import reverse
 from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
-from tests.checkout.flow import choose_points, customer_with_points, product_priced, reach_payment_details
+from tests.checkout.flow import (
+    choose_points,
+    customer_with_points,
+    product_priced,
+    reach_payment_details,
+    second_tab,
+)
 from tests.test_concurrency import run_in_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -22,11 +28,7 @@ def test_place_order_clicked_in_several_tabs_at_once_spends_the_points_once(clie
     assert choose_points(client, "200").context["loyalty"]["points"] == 200
 
     def click(_i):
-        tab = Client()
-        # The same browser's cookies (the signed-in session, the points chosen), as in a second tab.
-        for name, morsel in client.cookies.items():
-            tab.cookies[name] = morsel.value
-        return tab.post(reverse("checkout:preview"), {"action": "place_order"}).status_code
+        return second_tab(client).post(reverse("checkout:preview"), {"action": "place_order"}).status_code
 
     statuses = run_in_threads(6, click)
 

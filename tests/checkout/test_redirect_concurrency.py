@@ -3,12 +3,11 @@
 from decimal import Decimal as D
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from oscar.core.loading import get_model
 
 from oscar_loyalty import ledger
-from tests.checkout.flow import customer_with_points
+from tests.checkout.flow import customer_with_points, second_tab
 from tests.checkout.gateway import gateway
 from tests.checkout.test_redirect import go_to_the_gateway
 from tests.test_concurrency import run_in_threads
@@ -38,10 +37,7 @@ def test_the_return_reached_in_several_tabs_at_once_places_one_order(client, pay
     return_url = response.url
 
     def come_back(_i):
-        tab = Client()
-        for name, morsel in client.cookies.items():
-            tab.cookies[name] = morsel.value
-        return tab.get(return_url).status_code
+        return second_tab(client).get(return_url).status_code
 
     statuses = run_in_threads(4, come_back)
 

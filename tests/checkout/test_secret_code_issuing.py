@@ -10,7 +10,7 @@ from django.urls import reverse
 from oscar.core.loading import get_class, get_model
 
 from oscar_loyalty.checkout.promotions import codes, services
-from tests.checkout.flow import customer_with_points, place_order, product_priced, reach_payment_details
+from tests.checkout.flow import customer_with_points, place_order, product_priced, reach_payment_details, second_tab
 from tests.checkout.promotions import (
     add_to_basket,
     checkout_with,
@@ -18,6 +18,7 @@ from tests.checkout.promotions import (
     enter_code,
     issue,
     issue_from_order_page,
+    order_of_an_ended_sale,
     promotion,
     staff_member,
     to_payment_details,
@@ -244,12 +245,7 @@ def test_a_signed_in_customers_basket_without_a_code_costs_one_query(client, dja
 def _checkout_ready_with_code(client):
     customer = customer_with_points(0)
     product = product_priced("1000.00")
-    sale = promotion(product, percent=20)
-    reach_payment_details(client, customer, product)
-    place_order(client)
-    original = Order.objects.get()
-    end(sale)
-    original.set_status("Cancelled")
+    _sale, original = order_of_an_ended_sale(client, customer, product)
     issued = issue(original)
     add_to_basket(client, product)
     assert total(enter_code(client, issued.code)) == D("800.00")
@@ -299,10 +295,7 @@ def test_place_order_in_two_tabs_with_one_code_places_one_order(client):
     to_payment_details(client)
 
     def click(_i):
-        tab = Client()
-        for name, morsel in client.cookies.items():
-            tab.cookies[name] = morsel.value
-        return tab.post(reverse("checkout:preview"), {"action": "place_order"}).status_code
+        return second_tab(client).post(reverse("checkout:preview"), {"action": "place_order"}).status_code
 
     statuses = run_in_threads(4, click)
 
@@ -319,14 +312,7 @@ def test_place_order_in_two_tabs_with_one_code_places_one_order(client):
 def test_two_staff_issuing_for_one_order_at_once_make_one_code(client):
     from tests.test_concurrency import run_in_threads
 
-    customer = customer_with_points(0)
-    product = product_priced("1000.00")
-    sale = promotion(product, percent=20)
-    reach_payment_details(client, customer, product)
-    place_order(client)
-    original = Order.objects.get()
-    end(sale)
-    original.set_status("Cancelled")
+    _sale, original = order_of_an_ended_sale(client, customer_with_points(0), product_priced("1000.00"))
     staff = [staff_member(), staff_member()]
 
     results = run_in_threads(2, lambda i: services.issue(Order.objects.get(pk=original.pk), issued_by=staff[i]))
