@@ -54,17 +54,27 @@ def exchange_url(live_server):
 
 
 @pytest.fixture
-def one_c(exchange_url, exchange_user):
-    """A logged-in, initialised 1C-like client over real HTTP."""
-    client = ExchangeClient(exchange_url, exchange_user.username, EXCHANGE_PASSWORD)
-    client.checkauth()
-    client.init()
-    return client
-
-
-@pytest.fixture
 def make_client(exchange_url, exchange_user):
     def make(user=None, password=EXCHANGE_PASSWORD, **kwargs):
         return ExchangeClient(exchange_url, (user or exchange_user).username, password, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def new_session(make_client):
+    """Starts a new exchange session: a 1C-like client over real HTTP, logged in and initialised."""
+
+    def start():
+        client = make_client()
+        client.checkauth()
+        client.init()
+        return client
+
+    return start
+
+
+@pytest.fixture
+def one_c(new_session):
+    """A logged-in, initialised 1C-like client over real HTTP."""
+    return new_session()

@@ -180,13 +180,11 @@ def test_bad_products_get_warning_lines_after_success_and_the_rest_is_applied(ca
     assert not StockRecord.objects.exists()
 
 
-def test_the_catalogue_session_offers_only_its_modes_and_the_sale_session_not_catalogue_import(catalog, make_client):
+def test_the_catalogue_session_offers_only_its_modes_and_the_sale_session_not_catalogue_import(catalog, new_session):
     for mode in ("query", "success", "info"):
         with pytest.raises(ExchangeError, match="Unsupported mode"):
             catalog.call(mode)
-    sale = make_client()
-    sale.checkauth()
-    sale.init()
+    sale = new_session()
     sale.exchange_type = "catalog"
     with pytest.raises(ExchangeError, match="another exchange type"):
         sale.call("import", params={"filename": "import.xml"})

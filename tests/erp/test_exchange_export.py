@@ -27,22 +27,18 @@ def ids(xml):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_unacknowledged_query_sends_the_same_orders_again(one_c, make_client):
+def test_an_unacknowledged_query_sends_the_same_orders_again(one_c, new_session):
     first = order_for(UserFactory(), "1000.00")
     assert ids(one_c.query()) == [str(first.number)]
 
     # 1C failed halfway and never said success: a new session gets them again.
-    again = make_client()
-    again.checkauth()
-    again.init()
+    again = new_session()
     second = order_for(UserFactory(), "500.00")
     assert ids(again.query()) == sorted([str(first.number), str(second.number)])
     again.success()
 
     # Acknowledged: only what changes from now on goes out.
-    later = make_client()
-    later.checkauth()
-    later.init()
+    later = new_session()
     assert ids(later.query()) == []
     first.set_status("Being processed")
     assert ids(later.query()) == [str(first.number)]
@@ -63,7 +59,7 @@ def accrued_long_ago(customer, days=20):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_activation_written_after_the_acknowledgement_goes_out_though_dated_before_it(one_c, make_client):
+def test_an_activation_written_after_the_acknowledgement_goes_out_though_dated_before_it(one_c, new_session):
     order = accrued_long_ago(UserFactory())
     assert ids(one_c.query()) == [str(order.number)]
     one_c.success()
@@ -71,37 +67,31 @@ def test_an_activation_written_after_the_acknowledgement_goes_out_though_dated_b
     # The beat pass runs now; the entry it writes is dated when the hold ended, days before the acknowledgement.
     assert ledger.activate_matured_lots() == 1
 
-    later = make_client()
-    later.checkauth()
-    later.init()
+    later = new_session()
     requisites = {ident: requisites for ident, requisites, _lines in exported_orders(later.query())}
     assert list(requisites) == [str(order.number)]
     assert requisites[str(order.number)]["Статус начисления бонусов"] == "Начислены"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_entry_written_between_query_and_success_goes_out_next_time(one_c, make_client):
+def test_an_entry_written_between_query_and_success_goes_out_next_time(one_c, new_session):
     order = accrued_long_ago(UserFactory())
     assert ids(one_c.query()) == [str(order.number)]
     assert ledger.activate_matured_lots() == 1  # after the query 1C is acknowledging
     one_c.success()
 
-    later = make_client()
-    later.checkauth()
-    later.init()
+    later = new_session()
     assert ids(later.query()) == [str(order.number)]
     later.success()
     assert ids(later.query()) == []
 
 
 @pytest.mark.django_db(transaction=True)
-def test_success_without_a_query_or_from_an_old_session_does_not_move_the_marker(one_c, make_client):
+def test_success_without_a_query_or_from_an_old_session_does_not_move_the_marker(one_c, new_session):
     order_for(UserFactory(), "1000.00")
     one_c.query()  # an old session's window
 
-    newer = make_client()
-    newer.checkauth()
-    newer.init()
+    newer = new_session()
     newer.query()
     newer.success()
     acknowledged = ExportMarker.objects.get().exported_until
@@ -109,9 +99,7 @@ def test_success_without_a_query_or_from_an_old_session_does_not_move_the_marker
     one_c.success()  # late acknowledgement of the older, smaller window
     assert ExportMarker.objects.get().exported_until == acknowledged
 
-    idle = make_client()
-    idle.checkauth()
-    idle.init()
+    idle = new_session()
     assert "Nothing to acknowledge" in " ".join(idle.success().lines)
     assert ExportMarker.objects.get().exported_until == acknowledged
 

@@ -70,49 +70,42 @@ def acknowledged_orders(one_c, count):
     return orders
 
 
-def new_session(make_client):
-    client = make_client()
-    client.checkauth()
-    client.init()
-    return client
-
-
-def test_an_entry_committing_after_a_later_one_goes_out_in_the_same_query(one_c, make_client):
+def test_an_entry_committing_after_a_later_one_goes_out_in_the_same_query(one_c, new_session):
     (slow_customer, slow), (fast_customer, fast) = acknowledged_orders(one_c, 2)
     with OpenWriter(accrue_for(slow_customer, slow, "late")) as writer:
         # A checkout's entry with a higher id commits while the first is still open.
         accrue_for(fast_customer, fast, "now")()
         late = JournalEntry.objects.get(key=f"now:{fast.number}")
         writer.release(after=0.5)  # while 1C's query waits for it
-        later = new_session(make_client)
+        later = new_session()
         assert ids(later.query()) == sorted([str(slow.number), str(fast.number)])
     assert JournalEntry.objects.get(key=f"late:{slow.number}").pk < late.pk
     later.success()
-    assert ids(new_session(make_client).query()) == []
+    assert ids(new_session().query()) == []
 
 
-def test_a_writer_that_stays_open_refuses_the_query_and_moves_nothing(one_c, make_client, settings):
+def test_a_writer_that_stays_open_refuses_the_query_and_moves_nothing(one_c, new_session, settings):
     settings.ERP_SYNC_EXCHANGE_SETTLE_SECONDS = 0.3
     (slow_customer, slow), (fast_customer, fast) = acknowledged_orders(one_c, 2)
     marker = ExportMarker.objects.values_list("exported_until", "exported_entry").get()
     with OpenWriter(accrue_for(slow_customer, slow, "late")):
         accrue_for(fast_customer, fast, "now")()
-        later = new_session(make_client)
+        later = new_session()
         with pytest.raises(ExchangeError, match="Orders or points are still being written"):
             later.query()
         later.success()  # 1C gave up on this query; acknowledging it moves nothing
         assert ExportMarker.objects.values_list("exported_until", "exported_entry").get() == marker
     # The writer has committed: the next exchange sends both orders.
-    assert ids(new_session(make_client).query()) == sorted([str(slow.number), str(fast.number)])
+    assert ids(new_session().query()) == sorted([str(slow.number), str(fast.number)])
 
 
-def test_an_order_placed_as_the_query_starts_goes_out_in_that_query(one_c, make_client):
+def test_an_order_placed_as_the_query_starts_goes_out_in_that_query(one_c, new_session):
     acknowledged_orders(one_c, 1)
     # The checkout has written the order, dated now, and is still finishing when 1C's query starts.
     with OpenWriter(lambda: order_for(UserFactory(), "700.00")) as writer:
         writer.release(after=0.5)
-        later = new_session(make_client)
+        later = new_session()
         sent = ids(later.query())
     assert sent == [str(writer.result.number)]
     later.success()
-    assert ids(new_session(make_client).query()) == []
+    assert ids(new_session().query()) == []
