@@ -113,7 +113,7 @@ DEFAULTS = {
     # chunk waits for that chunk, never for the whole pass.
     "BATCH_CHUNK_ACCOUNTS": 150,
     # --- The KPI report ---
-    # Seconds the hourly roll-up of the journal waits for the transactions writing it to end
+    # Seconds the roll-up of the journal (every five minutes) waits for the transactions writing it to end
     # before it leaves the newest entries to its next run.
     "ROLLUP_WAIT_SECONDS": 10,
 }

@@ -1,6 +1,6 @@
 """Keeping the monthly roll-ups of the journal, and checking them against it.
 
-The beat calls :func:`roll_up` (hourly by default). It adds every journal
+The beat calls :func:`roll_up` (every five minutes by default). It adds every journal
 entry above the watermark up to a *safe* id to the roll-ups and moves the
 watermark there, in one transaction. The report reads the roll-ups plus the
 entries above the watermark, so it is exact whenever the beat last ran, and

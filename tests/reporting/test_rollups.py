@@ -8,14 +8,16 @@ the figures computed straight from the journal, for whole months and for
 periods that cut months, and ``loyalty_check`` must find the roll-ups right.
 """
 
+import importlib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -33,6 +35,7 @@ from tests.reporting.journal_figures import figures_of, straight_from_journal
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 MovementRollup = get_model("oscar_loyalty", "MovementRollup")
+AccountMonth = get_model("oscar_loyalty", "AccountMonth")
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 
 CUSTOMERS = 3
@@ -210,3 +213,27 @@ def test_loyalty_check_finds_a_roll_up_that_disagrees_with_the_journal_and_rebui
 
     call_command("loyalty_check", "--rebuild-rollups", stdout=StringIO())
     assert MovementRollup.objects.get(month=date(2026, 2, 1)).points_lost == -4
+
+
+def test_the_account_months_unique_index_carries_active_and_the_roll_up_still_upserts_through_it():
+    """Migration 0027: the report's probes read ``active`` from the index, and the roll-up's upsert still finds it."""
+    migration = importlib.import_module("oscar_loyalty.migrations.0027_account_month_covering_unique")
+
+    def definition():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'loyalty_account_month_unique'")
+            return cursor.fetchone()[0]
+
+    assert definition().endswith("(account_id, month) INCLUDE (active)")
+    user = UserFactory()
+    ledger.adjust(user, 10, key="one", reason="Fix", actor="Staff", now=at(2026, 1, 10))
+    rollups.roll_up(wait_seconds=0)
+    ledger.adjust(user, 5, key="two", reason="Fix", actor="Staff", now=at(2026, 1, 11))
+    rollups.roll_up(wait_seconds=0)  # the same account and month again: the upsert's conflict
+    assert list(AccountMonth.objects.values_list("month", "active")) == [(date(2026, 1, 1), True)]
+
+    with connection.schema_editor() as editor:  # backwards, then forwards again
+        migration.plain(django_apps, editor)
+        assert definition().endswith("(account_id, month)")
+        migration.covering(django_apps, editor)
+    assert definition().endswith("INCLUDE (active)")
