@@ -33,11 +33,16 @@ class AbstractExchangeSession(models.Model):
     # up to ``export_until``. ``success`` moves the marker to ``export_until``.
     export_since = models.DateTimeField(_("Exported changes after"), null=True, blank=True)
     export_until = models.DateTimeField(_("Exported changes up to"), null=True, blank=True)
-    # Points moved in the same query, by the journal's insertion order (entry ids):
-    # after ``export_after_entry`` up to ``export_upto_entry``. Not by date: an
-    # activation or an expiry is dated when the hold or the lot ended, before it is written.
+    # Points moved, orders placed and status changes in the same query, by insertion order (ids):
+    # after ``export_after_*`` up to ``export_upto_*``. Not by date: an activation or an expiry
+    # is dated when the hold or the lot ended, an order or a status change before its
+    # transaction commits; by date either could fall behind the window for good.
     export_after_entry = models.BigIntegerField(_("Exported journal entries after"), null=True, blank=True)
     export_upto_entry = models.BigIntegerField(_("Exported journal entries up to"), null=True, blank=True)
+    export_after_order = models.BigIntegerField(_("Exported orders after (id)"), null=True, blank=True)
+    export_upto_order = models.BigIntegerField(_("Exported orders up to (id)"), null=True, blank=True)
+    export_after_status_change = models.BigIntegerField(_("Exported status changes after (id)"), null=True, blank=True)
+    export_upto_status_change = models.BigIntegerField(_("Exported status changes up to (id)"), null=True, blank=True)
     exported_orders = models.PositiveIntegerField(_("Orders exported"), default=0)
     queried_at = models.DateTimeField(_("Orders queried"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("Export acknowledged"), null=True, blank=True)
@@ -60,9 +65,11 @@ class AbstractExportMarker(models.Model):
 
     exchange_type = models.CharField(_("Exchange type"), max_length=16, unique=True)
     exported_until = models.DateTimeField(_("Acknowledged changes up to"), null=True, blank=True)
-    # The last journal entry (by id) acknowledged; None: not yet known (then the
-    # journal is windowed by ``exported_until``, as before entries were counted).
+    # The last journal entry, order and status change (by id) acknowledged; None: not yet
+    # known (then that table is windowed by ``exported_until``, as before ids were counted).
     exported_entry = models.BigIntegerField(_("Acknowledged journal entries up to"), null=True, blank=True)
+    exported_order = models.BigIntegerField(_("Acknowledged orders up to (id)"), null=True, blank=True)
+    exported_status_change = models.BigIntegerField(_("Acknowledged status changes up to (id)"), null=True, blank=True)
     session = models.ForeignKey(
         "erp_sync.ExchangeSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -101,7 +101,15 @@ class ExchangeDocumentAdmin(ReadOnlyAdmin):
 
 @admin.register(ExportMarker)
 class ExportMarkerAdmin(ReadOnlyAdmin):
-    list_display = ("exchange_type", "exported_until", "exported_entry", "session", "updated_at")
+    list_display = (
+        "exchange_type",
+        "exported_until",
+        "exported_entry",
+        "exported_order",
+        "exported_status_change",
+        "session",
+        "updated_at",
+    )
 
 
 @admin.register(OrderErpState)

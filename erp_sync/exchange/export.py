@@ -7,6 +7,8 @@ held in memory at a time.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.sites.models import Site
@@ -41,53 +43,84 @@ ACCRUAL_STATES = {
 }
 
 
-def changed_orders(since, until, *, after_entry=None, upto_entry=None):
-    """Orders placed or moved to another status in ``(since, until]``, or whose points moved.
+@dataclass(frozen=True)
+class Positions:
+    """How far an export reaches in each table's insertion order: the last journal entry, order and status change.
 
-    Points moved: journal entries with an id in ``(after_entry, upto_entry]``.
-    By id, the order they were written in, not by their date: an activation
-    or an expiry is dated when a hold or a lot ended, often before the last
-    acknowledged export, yet was written after it. Without ``upto_entry`` the
-    entries are windowed by date like the rest (how a marker from before
-    entries were counted is read once).
+    None where it is not known (a marker from before these were counted):
+    that table is then windowed by date.
     """
-    window = Q(date_placed__lte=until)
-    status_window = Q(date_created__lte=until)
-    if since is not None:
-        window &= Q(date_placed__gt=since)
-        status_window &= Q(date_created__gt=since)
-    if upto_entry is not None:
-        journal_window = Q(pk__lte=upto_entry)
-        if after_entry is not None:
-            journal_window &= Q(pk__gt=after_entry)
-        elif since is not None:
-            journal_window &= Q(created_at__gt=since)
+
+    entry: int | None = None
+    order: int | None = None
+    status_change: int | None = None
+
+
+@dataclass(frozen=True)
+class ExportWindow:
+    """What one ``query`` sends: the orders placed, moved to another status or whose points moved in it.
+
+    By id where ``upto`` knows the table's position: rows inserted after
+    ``after`` up to ``upto``, in the order they were written, not by their
+    date. An activation or an expiry is dated when a hold or a lot ended,
+    and an order or a status change is dated before its transaction
+    writes and commits it, often before the end of the window it belongs
+    to; by date it would fall behind that window for good. After a marker
+    that does not know a table's position yet, that table starts at
+    ``since``; without ``upto`` everything is windowed by date, ``since``
+    (exclusive) to ``until``.
+    """
+
+    since: datetime | None
+    until: datetime
+    after: Positions = Positions()
+    upto: Positions = Positions()
+
+
+def _rows_in(window, name, date_field):
+    after, upto = getattr(window.after, name), getattr(window.upto, name)
+    if upto is None:
+        rows = Q(**{f"{date_field}__lte": window.until})
     else:
-        journal_window = Q(created_at__lte=until)
-        if since is not None:
-            journal_window &= Q(created_at__gt=since)
-    status_changed = Exists(OrderStatusChange.objects.filter(status_window, order=OuterRef("pk")))
-    points_moved = Exists(JournalEntry.objects.filter(journal_window, order_number=OuterRef("number")))
-    return Order.objects.filter(window | status_changed | points_moved)
+        rows = Q(pk__lte=upto)
+        if after is not None:
+            return rows & Q(pk__gt=after)
+    if window.since is not None:
+        rows &= Q(**{f"{date_field}__gt": window.since})
+    return rows
 
 
-def settled_entry(wait_seconds=0):
-    """The upper end of an export's entries, up to which every entry has committed or never will; None if too long.
+def changed_orders(window):
+    """Orders placed, moved to another status or whose points moved in ``window`` (an :class:`ExportWindow`)."""
+    status_changed = Exists(
+        OrderStatusChange.objects.filter(_rows_in(window, "status_change", "date_created"), order=OuterRef("pk"))
+    )
+    points_moved = Exists(
+        JournalEntry.objects.filter(_rows_in(window, "entry", "created_at"), order_number=OuterRef("number"))
+    )
+    return Order.objects.filter(_rows_in(window, "order", "date_placed") | status_changed | points_moved)
 
-    Called once the window's end in time is fixed. Journal ids are drawn in
-    one order and committed in another: a beat pass's chunk may still be
-    writing entries with lower ids when a checkout's entry with a higher id
-    has committed. Orders and status changes are dated before they commit:
-    an order placed a moment before the window's end may commit after the
-    export has read. Either would fall behind the window for good. On
-    PostgreSQL the last id drawn is taken, and the transactions writing the
-    journal, the orders or their status changes at that moment are waited
-    for (as the roll-ups wait for the journal's); elsewhere one transaction
-    writes at a time, and the newest entry is the end.
+
+def settled_positions(wait_seconds=0):
+    """How far an export may reach: up to where every entry, order and status change has committed or never will.
+
+    None if that took longer than ``wait_seconds``. Called once the
+    window's end in time is fixed. Ids are drawn in one order and committed
+    in another: a beat pass's chunk may still be writing entries with lower
+    ids when a checkout's entry with a higher id has committed. On
+    PostgreSQL the last ids drawn are taken, and the transactions writing
+    the journal, the orders or their status changes at that moment are
+    waited for (as the roll-ups wait for the journal's); elsewhere one
+    transaction writes at a time, and the newest rows are the end.
     """
+    models = (JournalEntry, Order, OrderStatusChange)
     if rollups.enabled():
-        return rollups.safe_journal_id(wait_seconds, also=(Order, OrderStatusChange))
-    return JournalEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        ids = rollups.safe_ids(models, wait_seconds)
+        if ids is None:
+            return None
+    else:
+        ids = [model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for model in models]
+    return Positions(*ids)
 
 
 ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode", "country_id")
@@ -125,14 +158,14 @@ LINE_FIELDS = (
 )
 
 
-def iter_order_batches(since, until, *, batch_size=None, after_entry=None, upto_entry=None):
+def iter_order_batches(window, *, batch_size=None):
     """Yield lists of orders, as plain rows with their ``lines``, in primary-key order.
 
     Rows, not model instances: building 500 orders with their customer and
     addresses as models costs several times more than the rest of the export.
     """
     batch_size = batch_size or exchange_settings.EXCHANGE_BATCH_SIZE
-    changed = changed_orders(since, until, after_entry=after_entry, upto_entry=upto_entry)
+    changed = changed_orders(window)
     ids = changed.order_by("pk").values_list("pk", flat=True)
     last = 0
     while True:
@@ -353,11 +386,10 @@ def site_name():
     return exchange_settings.EXCHANGE_SITE_NAME or Site.objects.get_current().name
 
 
-def iter_documents(since, until, *, batch_size=None, counter=None, after_entry=None, upto_entry=None):
-    """Yield ``OrderDocument`` for every order changed in the window; ``counter`` (a list) gets the count."""
+def iter_documents(window, *, batch_size=None, counter=None):
+    """Yield ``OrderDocument`` for every order changed in ``window``; ``counter`` (a list) gets the count."""
     name = site_name()
-    batches = iter_order_batches(since, until, batch_size=batch_size, after_entry=after_entry, upto_entry=upto_entry)
-    for orders in batches:
+    for orders in iter_order_batches(window, batch_size=batch_size):
         context = _batch_context(orders)
         for order in orders:
             yield order_document(order, context, site_name=name)
@@ -365,11 +397,9 @@ def iter_documents(since, until, *, batch_size=None, counter=None, after_entry=N
             counter.append(len(orders))
 
 
-def export_bytes(since, until, *, batch_size=None, counter=None, after_entry=None, upto_entry=None):
-    """The whole export as an iterator of bytes (what ``mode=query`` streams)."""
-    documents = iter_documents(
-        since, until, batch_size=batch_size, counter=counter, after_entry=after_entry, upto_entry=upto_entry
-    )
+def export_bytes(window, *, batch_size=None, counter=None):
+    """The whole export of ``window`` as an iterator of bytes (what ``mode=query`` streams)."""
+    documents = iter_documents(window, batch_size=batch_size, counter=counter)
     return commerceml.write_orders(
         documents,
         encoding=exchange_settings.EXCHANGE_ENCODING,

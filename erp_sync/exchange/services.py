@@ -8,10 +8,10 @@ offered here under the same names.
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import authenticate
@@ -228,46 +228,38 @@ def init_session(session, *, version=""):
     }
 
 
-@dataclass(frozen=True)
-class ExportWindow:
-    """What one ``query`` sends: orders placed or moved after ``since`` up to ``until``,
-    and those whose points moved in journal entries after ``after_entry`` up to ``upto_entry``."""
+ExportWindow = export.ExportWindow
 
-    since: object
-    until: object
-    after_entry: int | None
-    upto_entry: int
+#: The tables an export reaches by id: a session stores ``export_after_<name>`` and ``export_upto_<name>``
+#: of each, the marker ``exported_<name>``.
+POSITIONS = [field.name for field in dataclasses.fields(export.Positions)]
 
 
 def begin_export(session, *, now=None):
-    """Fix the window of this query: after the acknowledged marker, up to now and the settled journal entries.
+    """Fix the window of this query: after the acknowledged marker, up to now and the settled rows.
 
-    The journal's end is :func:`export.settled_entry`: when a transaction
-    writing the journal, the orders or their status changes does not end in
-    ``EXCHANGE_SETTLE_SECONDS``, the query is refused (``failure``) and
-    nothing moves.
+    How far the journal, the orders and their status changes reach is
+    :func:`export.settled_positions`: when a transaction writing one of them
+    does not end in ``EXCHANGE_SETTLE_SECONDS``, the query is refused
+    (``failure``) and nothing moves.
 
     The window is stored on the session: ``success`` commits exactly what
     this query sent, even if more was written meanwhile.
     """
     now = now or timezone.now()
     marker = ExportMarker.objects.filter(exchange_type=session.exchange_type).first()
-    since = marker.exported_until if marker is not None else None
-    after_entry = marker.exported_entry if marker is not None else None
-    upto_entry = export.settled_entry(exchange_settings.EXCHANGE_SETTLE_SECONDS)
-    if upto_entry is None:
+    upto = export.settled_positions(exchange_settings.EXCHANGE_SETTLE_SECONDS)
+    if upto is None:
         raise ExchangeRefused(_("Orders or points are still being written; the next exchange will send them."))
-    fields = {
-        "export_since": since,
-        "export_until": now,
-        "export_after_entry": after_entry,
-        "export_upto_entry": upto_entry,
-        "queried_at": now,
-    }
+    after = export.Positions(**{name: getattr(marker, f"exported_{name}", None) for name in POSITIONS})
+    window = ExportWindow(since=getattr(marker, "exported_until", None), until=now, after=after, upto=upto)
+    fields = {"export_since": window.since, "export_until": now, "queried_at": now}
+    for name in POSITIONS:
+        fields[f"export_after_{name}"], fields[f"export_upto_{name}"] = getattr(after, name), getattr(upto, name)
     ExchangeSession.objects.filter(pk=session.pk).update(exported_orders=0, **fields)
     for name, value in fields.items():
         setattr(session, name, value)
-    return ExportWindow(since=since, until=now, after_entry=after_entry, upto_entry=upto_entry)
+    return window
 
 
 def record_exported(session, count):
@@ -280,7 +272,7 @@ def acknowledge(session, *, now=None):
     Returns the new marker value, or None when the session has not queried.
     A marker never moves back (an old session acknowledging late changes nothing).
     """
-    session.refresh_from_db(fields=["export_until", "export_upto_entry"])
+    session.refresh_from_db(fields=["export_until", *(f"export_upto_{name}" for name in POSITIONS)])
     if session.export_until is None:
         return None
     now = now or timezone.now()
@@ -295,10 +287,11 @@ def acknowledge(session, *, now=None):
         if marker.exported_until is None or marker.exported_until < session.export_until:
             marker.exported_until = session.export_until
             changed = True
-        upto = session.export_upto_entry
-        if upto is not None and (marker.exported_entry is None or marker.exported_entry < upto):
-            marker.exported_entry = upto
-            changed = True
+        for name in POSITIONS:
+            upto, acknowledged = getattr(session, f"export_upto_{name}"), getattr(marker, f"exported_{name}")
+            if upto is not None and (acknowledged is None or acknowledged < upto):
+                setattr(marker, f"exported_{name}", upto)
+                changed = True
         if changed:
             marker.session = session
             marker.save()

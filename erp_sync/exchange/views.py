@@ -143,20 +143,14 @@ class ExchangeView(View):
             % {
                 "since": window.since or "-",
                 "until": window.until,
-                "after": window.after_entry if window.after_entry is not None else "-",
-                "upto": window.upto_entry,
+                "after": window.after.entry if window.after.entry is not None else "-",
+                "upto": window.upto.entry,
             },
         )
         counter = []
 
         def stream():
-            yield from export.export_bytes(
-                window.since,
-                window.until,
-                counter=counter,
-                after_entry=window.after_entry,
-                upto_entry=window.upto_entry,
-            )
+            yield from export.export_bytes(window, counter=counter)
             services.record_exported(session, sum(counter))
 
         encoding = exchange_settings.EXCHANGE_ENCODING

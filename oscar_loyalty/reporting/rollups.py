@@ -105,27 +105,37 @@ def roll_up(*, wait_seconds=None, rebuild=False):
     return RollupRun(previous, state.journal_id, rebuilt=rebuilt)
 
 
-def safe_journal_id(wait_seconds=0, *, also=()):
-    """The highest journal id up to which every entry has committed or never will; None if that took too long.
+def safe_journal_id(wait_seconds=0):
+    """The highest journal id up to which every entry has committed or never will; None if that took too long."""
+    ids = safe_ids([JournalEntry], wait_seconds)
+    return None if ids is None else ids[0]
 
-    Ids come from the journal's sequence one at a time (Django creates it
-    without a cache), in the order they are drawn. The transactions writing
-    the tables of the models in ``also`` at that moment are waited for too.
+
+def safe_ids(models, wait_seconds=0):
+    """For each model, the highest id up to which every row has committed or never will; None if that took too long.
+
+    Ids come from each table's sequence one at a time (Django creates it
+    without a cache), in the order they are drawn. All the sequences are
+    read first, then the transactions writing any of the tables are waited
+    for. A table without a sequence gives its highest committed id.
     """
-    tables = [JournalEntry._meta.db_table, *(model._meta.db_table for model in also)]
     with connection.cursor() as cursor:
-        # The last id drawn, committed or not: the writers waited for below are rolled up by this run.
+        # The last id drawn, committed or not: the writers waited for below wrote at most these.
         cursor.execute(
-            "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')), 0)",
-            [JournalEntry._meta.db_table],
+            "SELECT pg_get_serial_sequence(t, c), coalesce(pg_sequence_last_value(pg_get_serial_sequence(t, c)), 0) "
+            "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS x(t, c, n) ORDER BY n",
+            [[model._meta.db_table for model in models], [model._meta.pk.column for model in models]],
         )
-        (high,) = cursor.fetchone()
-        # Read after the id: a writer that drew an id up to ``high`` and has not ended holds the lock now.
+        highs = [
+            high if sequence is not None else model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            for model, (sequence, high) in zip(models, cursor.fetchall(), strict=True)
+        ]
+        # Read after the ids: a writer that drew one of them and has not ended holds its table's lock now.
         cursor.execute(
             "SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks "
             "WHERE locktype = 'relation' AND relation = ANY(%s::regclass[]) AND mode = 'RowExclusiveLock' "
             "AND pid <> pg_backend_pid()",
-            [tables],
+            [[model._meta.db_table for model in models]],
         )
         (writers,) = cursor.fetchone()
         deadline = time.monotonic() + wait_seconds
@@ -141,7 +151,7 @@ def safe_journal_id(wait_seconds=0, *, also=()):
                 if time.monotonic() >= deadline:
                     return None
                 time.sleep(0.05)
-    return high
+    return highs
 
 
 def watermark(time_zone=None):

@@ -20,6 +20,8 @@ from tests.factories import UserFactory
 
 ExchangeSession = get_model("erp_sync", "ExchangeSession")
 ExportMarker = get_model("erp_sync", "ExportMarker")
+Order = get_model("order", "Order")
+OrderStatusChange = get_model("order", "OrderStatusChange")
 
 
 def ids(xml):
@@ -84,6 +86,39 @@ def test_an_entry_written_between_query_and_success_goes_out_next_time(one_c, ne
     assert ids(later.query()) == [str(order.number)]
     later.success()
     assert ids(later.query()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_and_a_status_change_written_after_the_query_go_out_next_time_though_dated_before_it(
+    one_c, new_session
+):
+    dated = timezone.now()  # a checkout dates its order, then stalls before writing it
+    moved = order_for(UserFactory(), "1000.00")
+    assert ids(one_c.query()) == [str(moved.number)]
+    # Written after that query fixed its window, dated before the window's end.
+    late = order_for(UserFactory(), "700.00")
+    Order.objects.filter(pk=late.pk).update(date_placed=dated)
+    moved.set_status("Being processed")
+    OrderStatusChange.objects.filter(order=moved).update(date_created=dated)
+    one_c.success()
+
+    later = new_session()
+    assert ids(later.query()) == sorted([str(late.number), str(moved.number)])
+    later.success()
+    assert ids(new_session().query()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_marker_from_before_orders_were_counted_by_id_windows_them_by_date_once(one_c, new_session):
+    order_for(UserFactory(), "1000.00")
+    ExportMarker.objects.create(exchange_type="sale", exported_until=timezone.now())
+    placed = order_for(UserFactory(), "700.00")
+
+    assert ids(one_c.query()) == [str(placed.number)]
+    one_c.success()
+
+    assert ExportMarker.objects.get().exported_order == placed.pk
+    assert ids(new_session().query()) == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -160,7 +195,7 @@ def test_a_batch_costs_the_same_queries_whatever_its_size():
 
     def count(batch_size):
         with CaptureQueriesContext(connection) as queries:
-            documents = list(export.iter_documents(None, until, batch_size=batch_size))
+            documents = list(export.iter_documents(export.ExportWindow(None, until), batch_size=batch_size))
         return len(documents), len(queries)
 
     one, two, three = count(6), count(3), count(2)  # one, two and three batches of the same six orders
