@@ -31,6 +31,8 @@ Notification = get_model("oscar_loyalty", "Notification")
 NotificationPreference = get_model("oscar_loyalty", "NotificationPreference")
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
 Lot = get_model("oscar_loyalty", "Lot")
+CampaignAward = get_model("oscar_loyalty", "CampaignAward")
+CampaignRule = get_model("oscar_loyalty", "CampaignRule")
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +142,7 @@ def notify_accrued(lot):
     if not shop_channels():
         return []
     user_id = lot.account.user_id
-    if user_id is None:
+    if user_id is None or named_by_the_welcome(lot):
         return []
     # What the lot holds for the customer once the transaction that wrote it
     # ends: an order returned in part before it earned gives back that share
@@ -157,6 +159,15 @@ def notify_accrued(lot):
         "expires_at": lot.expires_at,
     }
     return notify(user_id, Notification.ACCRUED, key=f"accrued:{lot.pk}", context=context, occurred_at=lot.created_at)
+
+
+def named_by_the_welcome(lot):
+    """Whether ``lot`` is a welcome bonus credited on registration: the welcome message names it, once is enough."""
+    return (
+        lot.origin == Lot.CAMPAIGN
+        and not loyalty_settings.WELCOME_AFTER_FIRST_ORDER
+        and CampaignAward.objects.filter(lot_id=lot.pk, event=CampaignRule.REGISTRATION).exists()
+    )
 
 
 def notify_tier_upgraded(change, user, old_tier, new_tier):

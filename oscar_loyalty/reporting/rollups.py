@@ -131,9 +131,11 @@ def safe_ids(models, wait_seconds=0):
             for model, (sequence, high) in zip(models, cursor.fetchall(), strict=True)
         ]
         # Read after the ids: a writer that drew one of them and has not ended holds its table's lock now.
+        # Relation ids are per database: another database's table may have the same one.
         cursor.execute(
             "SELECT coalesce(array_agg(DISTINCT virtualtransaction), '{}') FROM pg_locks "
             "WHERE locktype = 'relation' AND relation = ANY(%s::regclass[]) AND mode = 'RowExclusiveLock' "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND pid <> pg_backend_pid()",
             [[model._meta.db_table for model in models]],
         )

@@ -47,6 +47,39 @@ def test_registration_gives_the_welcome_bonus_once_and_the_message_names_it():
     assert welcome.exists() and all(row.context["points"] == 100 for row in welcome)
 
 
+def test_the_welcome_bonus_given_on_registration_is_announced_by_the_welcome_message_alone(
+    django_capture_on_commit_callbacks,
+):
+    user = UserFactory()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_registered.send_robust(sender=None, request=None, user=user)
+
+    assert ledger.get_balance(user).available == 100
+    assert set(Notification.objects.filter(user=user).values_list("event", flat=True)) == {Notification.WELCOME}
+
+
+def test_a_welcome_bonus_given_on_the_first_order_is_announced_as_credited_points(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.OSCAR_LOYALTY_WELCOME_AFTER_FIRST_ORDER = True
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        user_registered.send_robust(sender=None, request=None, user=user)
+    QualifyingPurchase.objects.create(user=user, order_number="9001", amount=Decimal("10"), placed_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        receivers.order_points_accrued(sender=None, order_number="9001", user=user)
+
+    welcome = Notification.objects.filter(user=user, event=Notification.WELCOME)
+    assert welcome.exists() and all(row.context["points"] == 0 for row in welcome)
+    accrued = Notification.objects.filter(user=user, event=Notification.ACCRUED)
+    assert accrued.exists() and all(row.context["points"] == 100 for row in accrued)
+
+
 def test_the_welcome_bonus_can_wait_for_the_first_paid_order(settings):
     settings.OSCAR_LOYALTY_WELCOME_AFTER_FIRST_ORDER = True
     from decimal import Decimal
