@@ -22,5 +22,5 @@ lots_expired = Signal()
 reservations_released = Signal()
 # change, user, old_tier, new_tier, upgrade (the tier in effect before and after)
 tier_changed = Signal()
-# order_number, user, lot (or None), points
+# order_number, user, lot (or None), points, channel (the sales channel the order earned in)
 order_points_accrued = Signal()

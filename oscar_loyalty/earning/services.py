@@ -194,7 +194,12 @@ def accrue_for_order(
         )
         transaction.on_commit(
             lambda: signals.order_points_accrued.send_robust(
-                sender=QualifyingPurchase, order_number=order.number, user=order.user, lot=lot, points=points
+                sender=QualifyingPurchase,
+                order_number=order.number,
+                user=order.user,
+                lot=lot,
+                points=points,
+                channel=channel,
             )
         )
     return lot

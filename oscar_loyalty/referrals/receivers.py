@@ -71,27 +71,30 @@ def user_registered(sender, user, request=None, **kwargs):
 
 
 @_logged
-def order_points_accrued(sender, order_number, user, **kwargs):
-    """A paid order counted: it may reward the referrer; the first one also may give the welcome bonus."""
+def order_points_accrued(sender, order_number, user, channel=None, **kwargs):
+    """A paid order counted: it may reward the referrer; the first one also may give the welcome bonus.
+
+    Each award is made in the sales ``channel`` the order earned in.
+    """
     if user is None:
         return
     purchase = QualifyingPurchase.objects.filter(order_number=str(order_number)).values_list("amount", "placed_at")
     purchase = purchase.first()
     if purchase is not None:
-        services.reward_friend_purchase(user, order_number, amount=purchase[0], placed_at=purchase[1])
+        services.reward_friend_purchase(user, order_number, amount=purchase[0], placed_at=purchase[1], channel=channel)
     paid = (
         QualifyingPurchase.objects.filter(user=user).order_by("placed_at", "pk").values_list("order_number", "amount")
     )
     first = paid.first()
     if first is None or first[0] != str(order_number):
         return
-    services.reward_referrer(user, order_number, amount=first[1])
+    services.reward_referrer(user, order_number, amount=first[1], channel=channel)
     if loyalty_settings.WELCOME_AFTER_FIRST_ORDER:
         awards.award(
             user,
             awards.REGISTRATION,
             key=f"welcome:{user.pk}",
-            context={"trigger": "first_order", "order_number": str(order_number)},
+            context={"trigger": "first_order", "order_number": str(order_number), "channel": channel},
         )
 
 

@@ -253,8 +253,11 @@ def _honour_returns(order_number, key, now):
         )
 
 
-def reward_referrer(friend, order_number, *, amount=None, now=None):
-    """The friend's first paid order: reward who brought them, once. Returns the referral, or None if there is none."""
+def reward_referrer(friend, order_number, *, amount=None, channel=None, now=None):
+    """The friend's first paid order: reward who brought them, once. Returns the referral, or None if there is none.
+
+    ``channel`` is the sales channel the order was made in (None: the default).
+    """
     now = now or timezone.now()
     friend_id = user_id_of(friend)
     with transaction.atomic():
@@ -273,7 +276,12 @@ def reward_referrer(friend, order_number, *, amount=None, now=None):
             awards.REFERRAL,
             key=key,
             now=now,
-            context={"friend_id": friend_id, "order_number": str(order_number), "order_amount": str(amount or "")},
+            context={
+                "friend_id": friend_id,
+                "order_number": str(order_number),
+                "order_amount": str(amount or ""),
+                "channel": channel,
+            },
         )
         _honour_returns(order_number, key, now)
         referral.status = Referral.REWARDED
@@ -282,7 +290,7 @@ def reward_referrer(friend, order_number, *, amount=None, now=None):
     return referral
 
 
-def reward_friend_purchase(friend, order_number, *, amount, placed_at=None, now=None):
+def reward_friend_purchase(friend, order_number, *, amount, placed_at=None, channel=None, now=None):
     """A paid order of a referred friend: the referrer's "friend_purchase" rules, once per order; returns the points.
 
     Nothing for a friend nobody referred, for a referral refused, for an
@@ -291,6 +299,8 @@ def reward_friend_purchase(friend, order_number, *, amount, placed_at=None, now=
     rule's period counts whole days from the day the friend joined to the
     day the order was placed (``placed_at``, default now), so an order the
     accounting system reports paid weeks later still counts in its period.
+    ``channel`` is the sales channel the order was made in (None: the
+    default): a rule for some channels pays for the friend's orders there.
     """
     now = now or timezone.now()
     placed_at = placed_at or now
@@ -313,6 +323,7 @@ def reward_friend_purchase(friend, order_number, *, amount, placed_at=None, now=
                 "order_number": str(order_number),
                 "order_amount": str(amount or ""),
                 "event_age_days": age,
+                "channel": channel,
             },
         )
         if points:

@@ -73,6 +73,28 @@ def test_every_paid_order_within_the_period_pays_the_referrer_its_share_once(
     ]
 
 
+def test_a_friend_s_store_sale_pays_the_referrer_in_the_store_s_channel(pair, django_capture_on_commit_callbacks):
+    in_stores = make_rule(
+        "Friends buying in stores",
+        basis="event",
+        event="friend_purchase",
+        channels=["store"],
+        reward="fixed",
+        value=40,
+        hold_days=0,
+    )
+    referrer, friend = pair
+    web = paid_order(friend, "1000.00", django_capture_on_commit_callbacks)
+    store = order_for(friend, "1000.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        earning.accrue_for_order(store, channel="store:12")
+
+    awards = CampaignAward.objects.filter(user=referrer, rule=in_stores)
+    assert [(a.order_number, a.points, a.channel) for a in awards] == [(str(store.number), 40, "store:12")]
+    assert not CampaignAward.objects.filter(user=referrer, order_number=web.number).exists()
+    assert [lot.channel for lot in referrers_lots(referrer, store)] == ["store:12"]
+
+
 def test_an_order_placed_after_the_period_pays_nothing(share_rule, pair, django_capture_on_commit_callbacks):
     referrer, friend = pair
     Referral.objects.filter(friend=friend).update(created_at=timezone.now() - timedelta(days=31))
