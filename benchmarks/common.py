@@ -109,12 +109,12 @@ def reset_ledger(*, users=False):
         cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
 
 
-def vacuum_analyze():
-    """Bring the ledger's tables to the state autovacuum keeps a live database in."""
+def vacuum_analyze(tables=None):
+    """Bring ``tables`` (default: the ledger's) to the state autovacuum keeps a live database in."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ledger_tables():
+        for table in tables or ledger_tables():
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
 
 

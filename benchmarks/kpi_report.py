@@ -27,11 +27,13 @@ import sys
 import time
 from datetime import timedelta
 
-from benchmarks.common import emit_json, ensure_database, rounded, setup_django
+from benchmarks.common import emit_json, ensure_database, rounded, setup_django, vacuum_analyze
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/loyalty_bench_kpis"
 TARGET_RATIO = 0.1
 TIMED_RUNS = 5
+# The roll-ups' tables and their watermark.
+ROLLUP_MODELS = ("MovementRollup", "AccountMonth", "ParticipationRollup", "NewAccountRollup", "RollupWatermark")
 
 
 def parse_args(argv=None):
@@ -56,11 +58,16 @@ def execute(sql, params=None):
         cursor.execute(sql, params)
 
 
-def table(name):
-    from django.db import connection
+def db_table(name):
     from oscar.core.loading import get_model
 
-    return connection.ops.quote_name(get_model("oscar_loyalty", name)._meta.db_table)
+    return get_model("oscar_loyalty", name)._meta.db_table
+
+
+def table(name):
+    from django.db import connection
+
+    return connection.ops.quote_name(db_table(name))
 
 
 def generate(accounts, entries, months):
@@ -69,12 +76,13 @@ def generate(accounts, entries, months):
     from django.db import connection
 
     started = time.perf_counter()
-    users = connection.ops.quote_name(get_user_model()._meta.db_table)
+    users_table = get_user_model()._meta.db_table
+    users = connection.ops.quote_name(users_table)
     journal = table("JournalEntry")
-    rolled_up = [table(name) for name in ("MovementRollup", "AccountMonth", "ParticipationRollup", "NewAccountRollup")]
+    rolled_up = [table(name) for name in ROLLUP_MODELS]
     execute(
         f"TRUNCATE {journal}, {table('Allocation')}, {table('Reversal')}, {table('Reservation')}, {table('Lot')}, "
-        f"{table('Account')}, {table('CustomerTier')}, {table('RollupWatermark')}, {', '.join(rolled_up)}, {users} "
+        f"{table('Account')}, {table('CustomerTier')}, {', '.join(rolled_up)}, {users} "
         "RESTART IDENTITY CASCADE"
     )
     execute("SET maintenance_work_mem = '512MB'")
@@ -148,9 +156,7 @@ def generate(accounts, entries, months):
     execute("SET session_replication_role = DEFAULT")
     log("journal: indexes and foreign keys")
     build_journal_indexes()
-    for name in ("Account", "CustomerTier", "JournalEntry"):
-        execute(f"VACUUM ANALYZE {table(name)}")
-    execute(f"VACUUM ANALYZE {users}")
+    vacuum_analyze([db_table(name) for name in ("Account", "CustomerTier", "JournalEntry")] + [users_table])
     return time.perf_counter() - started
 
 
@@ -169,17 +175,6 @@ def build_journal_indexes():
         for field in model._meta.local_concrete_fields:
             if field.remote_field and field.db_constraint:
                 editor.execute(editor._create_fk_sql(model, field, "_fk_%(to_table)s_%(to_column)s"))
-
-
-def vacuum_rollups():
-    """The roll-up tables as autovacuum leaves them after a roll-up: analyzed, their pages marked all-visible.
-
-    A live server's autovacuum does it after the roll-up's inserts (this
-    server's may be off); a table never analyzed is planned blind, and one
-    never vacuumed makes every index-only probe read the table too.
-    """
-    for name in ("MovementRollup", "AccountMonth", "ParticipationRollup", "NewAccountRollup", "RollupWatermark"):
-        execute(f"VACUUM ANALYZE {table(name)}")
 
 
 def since_last_roll_up(entries, months):
@@ -251,7 +246,10 @@ def main(argv=None):
     run = rollups.roll_up(wait_seconds=60)
     rollup_seconds = time.perf_counter() - started
     assert run is not None and not run.waiting and run.journal_id >= args.entries, run
-    vacuum_rollups()
+    # The roll-up tables as autovacuum leaves them after a roll-up (this server's may be off): analyzed, their
+    # pages marked all-visible. A table never analyzed is planned blind, and one never vacuumed makes every
+    # index-only probe read the table too.
+    vacuum_analyze([db_table(name) for name in ROLLUP_MODELS])
     interval, recent = since_last_roll_up(args.entries, args.months)
     add_recent(recent, args.accounts, interval)
     entries = JournalEntry.objects.count()

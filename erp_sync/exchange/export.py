@@ -113,14 +113,8 @@ def settled_positions(wait_seconds=0):
     waited for (as the roll-ups wait for the journal's); elsewhere one
     transaction writes at a time, and the newest rows are the end.
     """
-    models = (JournalEntry, Order, OrderStatusChange)
-    if rollups.enabled():
-        ids = rollups.safe_ids(models, wait_seconds)
-        if ids is None:
-            return None
-    else:
-        ids = [model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for model in models]
-    return Positions(*ids)
+    ids = rollups.safe_ids([JournalEntry, Order, OrderStatusChange], wait_seconds)
+    return None if ids is None else Positions(*ids)
 
 
 ADDRESS_FIELDS = ("first_name", "last_name", "line1", "line2", "line3", "line4", "state", "postcode", "country_id")

@@ -111,23 +111,34 @@ def safe_journal_id(wait_seconds=0):
     return None if ids is None else ids[0]
 
 
+def newest_id(model):
+    """The highest id of ``model``'s committed rows, 0 when there are none."""
+    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
 def safe_ids(models, wait_seconds=0):
     """For each model, the highest id up to which every row has committed or never will; None if that took too long.
 
-    Ids come from each table's sequence one at a time (Django creates it
-    without a cache), in the order they are drawn. All the sequences are
-    read first, then the transactions writing any of the tables are waited
-    for. A table without a sequence gives its highest committed id.
+    On PostgreSQL ids come from each table's sequence one at a time (Django
+    creates it without a cache), in the order they are drawn. All the
+    sequences are read first, then the transactions writing any of the
+    tables are waited for. A table without a sequence gives its highest
+    committed id. Elsewhere one transaction writes at a time, and the
+    newest rows are the end.
     """
+    if not enabled():
+        return [newest_id(model) for model in models]
+    tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
         # The last id drawn, committed or not: the writers waited for below wrote at most these.
         cursor.execute(
-            "SELECT pg_get_serial_sequence(t, c), coalesce(pg_sequence_last_value(pg_get_serial_sequence(t, c)), 0) "
-            "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS x(t, c, n) ORDER BY n",
-            [[model._meta.db_table for model in models], [model._meta.pk.column for model in models]],
+            "SELECT s, coalesce(pg_sequence_last_value(s), 0) "
+            "FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS x(t, c, n), pg_get_serial_sequence(t, c) s "
+            "ORDER BY n",
+            [tables, [model._meta.pk.column for model in models]],
         )
         highs = [
-            high if sequence is not None else model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            high if sequence is not None else newest_id(model)
             for model, (sequence, high) in zip(models, cursor.fetchall(), strict=True)
         ]
         # Read after the ids: a writer that drew one of them and has not ended holds its table's lock now.
@@ -137,7 +148,7 @@ def safe_ids(models, wait_seconds=0):
             "WHERE locktype = 'relation' AND relation = ANY(%s::regclass[]) AND mode = 'RowExclusiveLock' "
             "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND pid <> pg_backend_pid()",
-            [[model._meta.db_table for model in models]],
+            [tables],
         )
         (writers,) = cursor.fetchone()
         deadline = time.monotonic() + wait_seconds
