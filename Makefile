@@ -15,7 +15,7 @@ help:
 	@echo "make test-oldest - the same on the oldest supported Django and django-oscar, in .venv-oldest"
 	@echo "make test-wagtail-lts - the program pages' tests on Wagtail 7.4 LTS, in .venv-wagtail-lts"
 	@echo "make test-bare-shop - the built wheel in a bare Oscar shop made from the README's checklist (PostgreSQL, Redis)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - ruff: lint and formatting"
 	@echo "make messages - regenerate and compile the ru/en translation catalogs"
 	@echo "make dist   - build the sdist and wheel into dist/ and check them with twine"
 	@echo "make docs   - build the reference documentation into docs/_build/html"
@@ -90,6 +90,7 @@ test-bare-shop: venv
 
 lint: venv
 	$(BIN)/ruff check oscar_loyalty erp_sync wagtail_pages sandbox tests benchmarks docs
+	$(BIN)/ruff format --check oscar_loyalty erp_sync wagtail_pages sandbox tests benchmarks docs
 
 docs: venv
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html

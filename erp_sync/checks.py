@@ -72,7 +72,7 @@ def check_exchange_user(app_configs=None, databases=None, **kwargs):
     permission = f"{PERMISSION_APP}.{PERMISSION_CODENAME}"
     username = exchange_settings.EXCHANGE_USERNAME
     hint = _(
-        "Grant the permission %(permission)s (\"Can exchange orders with the accounting system\") to the "
+        'Grant the permission %(permission)s ("Can exchange orders with the accounting system") to the '
         "accounting system's user, explicitly or through a group: a superuser is not let in without it."
     ) % {"permission": permission}
     try:

@@ -5,7 +5,6 @@ schedule, mounted exchange); each test breaks one thing with
 ``override_settings`` and calls the check as ``manage.py check`` would.
 """
 
-
 import pytest
 from celery import current_app
 from django.contrib.auth.models import Group, Permission

@@ -86,4 +86,3 @@ def succeeded(attempt):
             cache.decr(key)
         except ValueError:
             pass  # the window ended meanwhile
-

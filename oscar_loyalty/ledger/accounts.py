@@ -152,12 +152,7 @@ def lock_for_operation(user_id, key, fp):
     ``replay_on_collision`` runs the operation again, which finds it.
     """
     earlier = JournalEntry.objects.filter(key=key).values("fingerprint")[:1]
-    account = (
-        locking()
-        .annotate(replay_fingerprint=Subquery(earlier))
-        .filter(user_id=user_id)
-        .first()
-    )
+    account = locking().annotate(replay_fingerprint=Subquery(earlier)).filter(user_id=user_id).first()
     if account is None:
         return lock_account(user_id), _replayed(key, fp)
     if account.replay_fingerprint is None:

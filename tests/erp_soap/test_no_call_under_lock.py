@@ -70,9 +70,7 @@ def with_short_lock_timeout(operation):
         return operation()
 
 
-def test_the_customer_can_spend_while_the_accounting_system_is_asked_for_the_balance(
-    erp, patient_erp, ledger_path
-):
+def test_the_customer_can_spend_while_the_accounting_system_is_asked_for_the_balance(erp, patient_erp, ledger_path):
     anna = UserFactory()
     ledger.accrue(anna, 300, key="anna-1", reason="Order 1", order="1", hold_days=0)
     sweep()

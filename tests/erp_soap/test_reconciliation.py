@@ -214,7 +214,7 @@ def test_the_csv_guards_text_against_formulas_and_keeps_differences_as_numbers(e
     )
     run = reconciliation.reconcile()
     # A name is whatever the staff member typed into their profile.
-    staff = UserFactory(first_name="=HYPERLINK(\"http://evil.example\")", last_name="", email="", is_staff=True)
+    staff = UserFactory(first_name='=HYPERLINK("http://evil.example")', last_name="", email="", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="manage_loyalty"))
     mismatch = line(run, "customer", str(anna.pk))
     reconciliation.resolve_by_pushing(mismatch, actor=staff)
@@ -225,7 +225,7 @@ def test_the_csv_guards_text_against_formulas_and_keeps_differences_as_numbers(e
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][:6] == ["customer", str(anna.pk), "300", "340", "-40", "mismatched"]
-    assert rows[1][6:] == ["pushed", "'=HYPERLINK(\"http://evil.example\")"]
+    assert rows[1][6:] == ["pushed", '\'=HYPERLINK("http://evil.example")']
 
 
 def test_the_management_command(erp, erp_settings, tmp_path):

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.django_db
 def _python_path(settings):
     settings.OSCAR_LOYALTY_DATABASE_FUNCTIONS = False
 
+
 START = datetime(2024, 2, 1, 8, 0, tzinfo=UTC)
 NOW = START + timedelta(days=30)
 WRITES = ("INSERT", "UPDATE", "DELETE")
