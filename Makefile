@@ -88,9 +88,11 @@ test-wagtail-lts: $(LTS_VENV)/.installed-stamp
 test-bare-shop: venv
 	$(BIN)/python tests/bare_shop/run.py
 
+LINT_PATHS := oscar_loyalty erp_sync wagtail_pages sandbox tests benchmarks docs
+
 lint: venv
-	$(BIN)/ruff check oscar_loyalty erp_sync wagtail_pages sandbox tests benchmarks docs
-	$(BIN)/ruff format --check oscar_loyalty erp_sync wagtail_pages sandbox tests benchmarks docs
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 docs: venv
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
