@@ -27,6 +27,7 @@ from erp_sync.soap.changes import find_customer
 from erp_sync.soap.client import ErpError, get_service
 from oscar_loyalty import csv_export, ledger
 from oscar_loyalty.ledger import LoyaltyError
+from oscar_loyalty.ledger.accounts import locking
 
 Account = get_model("oscar_loyalty", "Account")
 JournalEntry = get_model("oscar_loyalty", "JournalEntry")
@@ -213,7 +214,7 @@ def resolve_by_accepting(line, *, actor, service=None):
             % {"reference": line.reference}
         )
     with transaction.atomic():
-        account = Account.objects.select_for_update().filter(user=user).first()
+        account = locking().filter(user=user).first()
         _refuse_while_on_the_way(account)
         if _last_movement(account) != seen:
             raise ReconciliationError(

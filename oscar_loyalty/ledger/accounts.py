@@ -10,7 +10,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Subquery
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
@@ -77,14 +77,25 @@ def in_database(function, user_id, *args, **kwargs):
         return function(user_id, *args, **kwargs)
 
 
+def locking():
+    """Accounts, to be locked as the ledger locks them: ``FOR NO KEY UPDATE`` where the database has it.
+
+    An operation changes an account's balances, never its key, so rows that
+    merely refer to the account (its lots, entries and reservations, written by
+    others) need not wait for it. The database functions and the beat's passes
+    take the same lock.
+    """
+    return Account.objects.select_for_update(no_key=connection.features.has_select_for_no_key_update)
+
+
 def lock_account(user_id):
     """The customer's account row, locked; created on first use."""
     try:
-        return Account.objects.select_for_update().get(user_id=user_id)
+        return locking().get(user_id=user_id)
     except Account.DoesNotExist:
         pass
     _create_account(user_id)
-    return Account.objects.select_for_update().get(user_id=user_id)
+    return locking().get(user_id=user_id)
 
 
 def open_account(user_id):
@@ -108,7 +119,7 @@ def lock_accounts(account_ids):
     """Several accounts locked in primary-key order, so two callers never deadlock."""
     if not account_ids:
         return {}
-    locked = Account.objects.select_for_update().filter(pk__in=sorted(account_ids)).order_by("pk")
+    locked = locking().filter(pk__in=sorted(account_ids)).order_by("pk")
     return {account.pk: account for account in locked}
 
 
@@ -120,14 +131,14 @@ def lock_reservation(reservation, *, fresh=True):
     """
     if isinstance(reservation, Reservation):
         if not fresh:
-            return Account.objects.select_for_update().get(pk=reservation.account_id), reservation
+            return locking().get(pk=reservation.account_id), reservation
         reservation_id, account_id = reservation.pk, reservation.account_id
     else:
         reservation_id = reservation
         account_id = Reservation.objects.filter(pk=reservation_id).values_list("account_id", flat=True).first()
         if account_id is None:
             raise InvalidOperation(_("There is no such reservation."))
-    account = Account.objects.select_for_update().get(pk=account_id)
+    account = locking().get(pk=account_id)
     return account, Reservation.objects.get(pk=reservation_id)
 
 
@@ -141,12 +152,7 @@ def lock_for_operation(user_id, key, fp):
     ``replay_on_collision`` runs the operation again, which finds it.
     """
     earlier = JournalEntry.objects.filter(key=key).values("fingerprint")[:1]
-    account = (
-        Account.objects.select_for_update()
-        .annotate(replay_fingerprint=Subquery(earlier))
-        .filter(user_id=user_id)
-        .first()
-    )
+    account = locking().annotate(replay_fingerprint=Subquery(earlier)).filter(user_id=user_id).first()
     if account is None:
         return lock_account(user_id), _replayed(key, fp)
     if account.replay_fingerprint is None:

@@ -119,7 +119,7 @@ def _run_in_chunks(due, now, statements):
         account_ids = [row[0] for row in cursor.fetchall()]
     postgresql = connection.vendor == "postgresql"
     one_statement = database.enabled()
-    lock = f"SELECT id FROM {t['account']} WHERE {_in_chunk('id')} ORDER BY id FOR UPDATE"
+    lock = f"SELECT id FROM {t['account']} WHERE {_in_chunk('id')} ORDER BY id FOR NO KEY UPDATE"
     size = loyalty_settings.BATCH_CHUNK_ACCOUNTS
     count = 0
     for start in range(0, len(account_ids), size):

@@ -4,9 +4,12 @@
 hands ``accrue``, ``reserve``/``redeem``, ``capture`` and ``get_balance``
 to this module when :func:`enabled` says so. The functions (created by
 migration ``0009_ledger_functions``, the balance's by
-``0024_balance_function``) do what the Python path does, statement for
-statement, inside the server: an operation costs one round trip instead of
-six to nine, and no ORM work on the client.
+``0024_balance_function``) do what the Python path does inside the server:
+an operation costs one round trip instead of six to nine, and no ORM work on
+the client. Where the Python path locks the account first, they write first
+what does not depend on its balances and lock it only for what does
+(``0028_account_short_hold``), so one busy account's operations wait less
+for each other.
 
 Outside a transaction the call runs in autocommit: the statement is the
 transaction, and a refusal (raised with an SQLSTATE ``LY001``-``LY006``)
@@ -48,7 +51,7 @@ def _calls(function, result, columns, arguments):
     )
 
 
-ACCRUE_SQL = _calls("oscar_loyalty_accrue", "lot", LOT_COLUMNS, 13)
+ACCRUE_SQL = _calls("oscar_loyalty_accrue", "lot", LOT_COLUMNS, 14)
 SPEND_SQL = _calls("oscar_loyalty_spend", "reservation", RESERVATION_COLUMNS, 8)
 CAPTURE_SQL = _calls("oscar_loyalty_capture", "reservation", RESERVATION_COLUMNS, 2)
 # The account and, only when some may matter, its live lots that are
@@ -63,6 +66,10 @@ class NoAccount(Exception):
 
 class RestrictedLots(Exception):
     """The account holds lots with spend restrictions: spend in Python, where the basket is weighed."""
+
+
+class LockFirst(Exception):
+    """Debt appeared on the account while an accrual was written: call again, locking the account first."""
 
 
 def enabled():
@@ -88,7 +95,11 @@ def accrue(
 ):
     """Returns ``(lot, replayed)``."""
     params = [user_id, points, key, fingerprint, reason, order_number, order_line, origin, available_at, expires_at]
-    row = _call(ACCRUE_SQL, [*params, actor_id, actor_name, now])
+    params += [actor_id, actor_name, now]
+    try:
+        row = _call(ACCRUE_SQL, [*params, False])
+    except LockFirst:
+        row = _call(ACCRUE_SQL, [*params, True])
     return Lot.from_db(connection.alias, LOT_COLUMNS, row[1:]), row[0]
 
 
@@ -149,4 +160,6 @@ def _refusal(sqlstate, detail, requested):
         return ReservationReleased()
     if sqlstate == "LY008":
         return RestrictedLots()
+    if sqlstate == "LY009":
+        return LockFirst()
     return InvalidOperation(_("The lots hold fewer points than the account says."))
