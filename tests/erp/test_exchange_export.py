@@ -222,6 +222,26 @@ def test_staff_see_the_exchange_log_and_customers_do_not(client):
 
 
 @pytest.mark.django_db
+def test_the_session_page_shows_the_id_positions_the_export_was_windowed_by(client):
+    session = ExchangeSession.objects.create(
+        token_hash="z" * 64,
+        username="1c",
+        exchange_type="sale",
+        export_after_entry=120,
+        export_upto_entry=187,
+        export_after_order=None,
+        export_upto_order=42,
+        export_after_status_change=7,
+        export_upto_status_change=9,
+    )
+    client.force_login(UserFactory(is_staff=True))
+    page = client.get(reverse("erp-exchange-dashboard:session-detail", kwargs={"pk": session.pk})).content.decode()
+    assert "Journal entries: 120 &ndash; 187" in page
+    assert "Orders: - &ndash; 42" in page
+    assert "Status changes: 7 &ndash; 9" in page
+
+
+@pytest.mark.django_db
 def test_the_admin_lists_the_exchange_records_read_only(admin_client):
     ExchangeSession.objects.create(token_hash="y" * 64, username="1c", exchange_type="sale")
     for name in ("exchangesession", "exchangeevent", "exchangefile", "exchangedocument", "ordererpstate"):
