@@ -48,6 +48,30 @@ JOURNAL_COLUMNS = (
 NO_DUE_LOTS = "(acc.next_event_at IS NULL OR acc.next_event_at > p_now)"
 # Blocked, or holding lots with spend restrictions (which the Python path spends): inside an IF block.
 RESTRICTED_CHECK = textwrap.indent(campaigns.RESTRICTED_CHECK, "    ")
+# Spending's choice of lots, soonest-expiring first, unchanged since 0009 (it runs under the lock).
+ALLOCATE = ledger_functions.SPEND[
+    ledger_functions.SPEND.index("    -- The lots that expire soonest") : ledger_functions.SPEND.index(
+        "    INSERT INTO oscar_loyalty_reservation"
+    )
+]
+
+
+def replay(table, link, indent="    "):
+    """PL/pgSQL: when the key's entry exists, return the ``table`` row it made, or refuse another operation's key."""
+    return textwrap.indent(
+        f"""SELECT fingerprint, {link} INTO earlier FROM oscar_loyalty_journalentry WHERE key = p_key;
+IF FOUND THEN
+    IF earlier.fingerprint <> p_fingerprint THEN
+        RAISE EXCEPTION 'idempotency conflict' USING ERRCODE = 'LY002';
+    END IF;
+    replayed := true;
+    SELECT * INTO {table} FROM oscar_loyalty_{table} WHERE id = earlier.{link};
+    RETURN;
+END IF;
+""",
+        indent,
+    )
+
 
 ACCRUE = f"""
 CREATE OR REPLACE FUNCTION oscar_loyalty_accrue(
@@ -74,16 +98,7 @@ BEGIN
     IF locked THEN
         SELECT * INTO acc FROM oscar_loyalty_account WHERE id = acc.id FOR NO KEY UPDATE;
     END IF;
-    SELECT fingerprint, lot_id INTO earlier FROM oscar_loyalty_journalentry WHERE key = p_key;
-    IF FOUND THEN
-        IF earlier.fingerprint <> p_fingerprint THEN
-            RAISE EXCEPTION 'idempotency conflict' USING ERRCODE = 'LY002';
-        END IF;
-        replayed := true;
-        SELECT * INTO lot FROM oscar_loyalty_lot WHERE id = earlier.lot_id;
-        RETURN;
-    END IF;
-    IF acc.status = 'blocked' THEN
+{replay("lot", "lot_id")}    IF acc.status = 'blocked' THEN
         RAISE EXCEPTION 'account blocked' USING ERRCODE = 'LY003';
     END IF;
     IF locked THEN
@@ -108,13 +123,8 @@ BEGIN
             RAISE EXCEPTION 'the key % is taken', p_key USING ERRCODE = 'unique_violation';
         END IF;
         DELETE FROM oscar_loyalty_lot WHERE id = lot.id;
-        SELECT fingerprint, lot_id INTO earlier FROM oscar_loyalty_journalentry WHERE key = p_key;
-        IF earlier.fingerprint <> p_fingerprint THEN
-            RAISE EXCEPTION 'idempotency conflict' USING ERRCODE = 'LY002';
-        END IF;
-        replayed := true;
-        SELECT * INTO lot FROM oscar_loyalty_lot WHERE id = earlier.lot_id;
-        RETURN;
+{replay("lot", "lot_id", "        ")}\
+        RAISE EXCEPTION 'idempotency conflict' USING ERRCODE = 'LY002';
     END IF;
     IF NOT locked THEN
         SELECT * INTO acc FROM oscar_loyalty_account WHERE id = acc.id FOR NO KEY UPDATE;
@@ -167,16 +177,7 @@ BEGIN
     IF locked THEN
         SELECT * INTO acc FROM oscar_loyalty_account WHERE id = acc.id FOR NO KEY UPDATE;
     END IF;
-    SELECT fingerprint, reservation_id INTO earlier FROM oscar_loyalty_journalentry WHERE key = p_key;
-    IF FOUND THEN
-        IF earlier.fingerprint <> p_fingerprint THEN
-            RAISE EXCEPTION 'idempotency conflict' USING ERRCODE = 'LY002';
-        END IF;
-        replayed := true;
-        SELECT * INTO reservation FROM oscar_loyalty_reservation WHERE id = earlier.reservation_id;
-        RETURN;
-    END IF;
-    IF locked THEN
+{replay("reservation", "reservation_id")}    IF locked THEN
 {RESTRICTED_CHECK}        acc := oscar_loyalty_settle(acc, p_now);
     ELSIF acc.status = 'blocked' THEN
         RAISE EXCEPTION 'account blocked' USING ERRCODE = 'LY003';
@@ -203,13 +204,8 @@ BEGIN
         IF locked THEN  -- the lots it settled are written: fail whole, and the caller's retry replays
             RAISE EXCEPTION 'the key % is taken', p_key USING ERRCODE = 'unique_violation';
         END IF;
-        SELECT fingerprint, reservation_id INTO earlier FROM oscar_loyalty_journalentry WHERE key = p_key;
-        IF NOT FOUND OR earlier.fingerprint <> p_fingerprint OR earlier.reservation_id IS NULL THEN
-            RAISE EXCEPTION 'idempotency conflict' USING ERRCODE = 'LY002';
-        END IF;
-        replayed := true;
-        SELECT * INTO reservation FROM oscar_loyalty_reservation WHERE id = earlier.reservation_id;
-        RETURN;
+{replay("reservation", "reservation_id", "        ")}\
+        RAISE EXCEPTION 'idempotency conflict' USING ERRCODE = 'LY002';
     END IF;
 
     IF NOT locked THEN
@@ -221,25 +217,7 @@ BEGIN
         RAISE EXCEPTION 'insufficient points' USING ERRCODE = 'LY004', DETAIL = acc.available::text;
     END IF;
 
-    -- The lots that expire soonest give first.
-    needed := p_points;
-    FOR r IN
-        SELECT id, remaining FROM oscar_loyalty_lot
-        WHERE account_id = acc.id AND status = 'active' AND remaining > 0 AND expires_at > p_now
-        ORDER BY expires_at, id
-    LOOP
-        take := LEAST(r.remaining, needed);
-        UPDATE oscar_loyalty_lot SET remaining = remaining - take WHERE id = r.id;
-        lot_ids := lot_ids || r.id;
-        amounts := amounts || take;
-        needed := needed - take;
-        EXIT WHEN needed = 0;
-    END LOOP;
-    IF needed > 0 THEN
-        RAISE EXCEPTION 'the lots hold fewer points than the account says' USING ERRCODE = 'LY007';
-    END IF;
-
-    INSERT INTO oscar_loyalty_allocation (reservation_id, lot_id, points, restored_points)
+{ALLOCATE}    INSERT INTO oscar_loyalty_allocation (reservation_id, lot_id, points, restored_points)
     SELECT reservation.id, a.lot_id, a.points, 0 FROM unnest(lot_ids, amounts) AS a(lot_id, points);
     acc.available := acc.available - p_points;
     acc.reserved := acc.reserved + p_points;
