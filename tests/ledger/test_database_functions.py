@@ -96,31 +96,39 @@ def test_the_hot_operations_run_as_database_functions():
     assert {"oscar_loyalty_accrue", "oscar_loyalty_spend", "oscar_loyalty_capture"} <= set(names)
 
 
-@pytest.mark.parametrize("name", HOT)
-def test_a_write_failing_inside_the_function_leaves_every_ledger_row_as_it_was(busy, faults, name):  # noqa: F811
-    operation = OPERATIONS[name]
-    count = writes_of(lambda: operation(busy), faults)
-    assert count >= 3, count
+def fail_each_write(operation, faults):
+    """Run ``operation`` once per write it makes, with that write failing; no ledger row may change.
+
+    In autocommit and inside a caller's transaction. Returns the number of writes; the last run is a clean one.
+    """
+    count = writes_of(operation, faults)
     before = ledger_rows()
 
     for fail_at in range(1, count + 1):
         faults(fail_at)
         with pytest.raises(DatabaseError, match="injected fault"):
-            operation(busy)  # autocommit: the statement is the transaction
+            operation()  # autocommit: the statement is the transaction
         assert ledger_rows() == before, f"rows changed when write {fail_at} of {count} failed"
 
         people = User.objects.count()
         with pytest.raises(DatabaseError, match="injected fault"), transaction.atomic():
             UserFactory()  # the caller's own write
             faults(fail_at)
-            operation(busy)  # in the caller's transaction, which rolls back whole
+            operation()  # in the caller's transaction, which rolls back whole
         assert User.objects.count() == people
         assert ledger_rows() == before
 
     faults(0)
-    operation(busy)
+    operation()
     assert ledger_rows() != before
     assert ledger.check_accounts() == []
+    return count
+
+
+@pytest.mark.parametrize("name", HOT)
+def test_a_write_failing_inside_the_function_leaves_every_ledger_row_as_it_was(busy, faults, name):  # noqa: F811
+    count = fail_each_write(lambda: OPERATIONS[name](busy), faults)
+    assert count >= 3, count
 
 
 def test_a_refusal_inside_a_callers_transaction_leaves_it_usable(busy):  # noqa: F811
