@@ -214,6 +214,29 @@ def test_bad_products_and_offers_are_listed_and_the_rest_of_the_file_is_applied(
     assert negative_run.failed == 1 and "negative" in negative_run.errors[0]["error"]
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        OfferRow(HELMET, retail="1E+30"),
+        OfferRow(HELMET, retail="12900", wholesale="1E+1000000"),
+        OfferRow(HELMET, retail="12900", quantity=None, stores={"w-1": "1E+1000000"}),
+        OfferRow(HELMET, retail="12900", quantity="-1E+1000000"),
+    ],
+    ids=["price", "other price", "warehouse stock", "quantity"],
+)
+def test_an_absurd_price_or_stock_fails_its_offer_and_the_rest_of_the_file_is_applied(tmp_path, bad):
+    load(tmp_path, "import.xml", import_xml(GROUPS, items()))
+    load(tmp_path, "offers.xml", offers_xml(offers()))
+    before = StockRecord.objects.get(product=product(HELMET)).price
+
+    run = load(tmp_path, "rests.xml", offers_xml([bad, OfferRow(ROAD_BIKE, retail="120000", quantity="4")], full=False))
+
+    assert (run.status, run.updated, run.failed) == ("finished", 1, 1)
+    assert run.errors[0]["id"] == HELMET and "range" in run.errors[0]["error"]
+    assert StockRecord.objects.get(product=product(HELMET)).price == before
+    assert StockRecord.objects.get(product=product(ROAD_BIKE)).num_in_stock == 4
+
+
 def test_price_type_warehouses_and_tax_follow_the_settings(tmp_path, settings):
     settings.ERP_SYNC_CATALOGUE_PRICE_TYPE = "Оптовая"
     settings.ERP_SYNC_CATALOGUE_TAX_RATE = 20

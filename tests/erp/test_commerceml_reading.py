@@ -95,6 +95,37 @@ def test_amounts_out_of_the_shops_range_fail_the_document(amount, fails):
     assert bool(document(amount=amount).error) is fails
 
 
+@pytest.mark.parametrize("amount", ["1E+30", "1E+1000000", "-1E+1000000", "9" * 400])
+@pytest.mark.parametrize("where", ["line", "total"])
+def test_numbers_far_beyond_any_the_shop_stores_fail_the_document_not_the_file(amount, where):
+    doc = document(amount=amount) if where == "line" else total_document(amount)
+    assert "out of the range the shop stores" in doc.error
+
+
+def test_many_lines_near_the_limit_add_up_to_a_total_out_of_range_not_to_an_error():
+    lines = "".join(f"<Товар><Ид>{i}</Ид><Сумма>999999999999.99</Сумма></Товар>" for i in range(2000))
+    doc = commerceml.read_document(etree.fromstring(f"<Документ><Ид>1</Ид><Товары>{lines}</Товары></Документ>"), 0)
+    assert "out of the range the shop stores" in doc.error
+
+
+def total_document(amount):
+    return commerceml.read_document(etree.fromstring(f"<Документ><Ид>1</Ид><Сумма>{amount}</Сумма></Документ>"), 0)
+
+
+@pytest.mark.parametrize(
+    ("element", "requisite_value", "marked"),
+    [("true", None, True), (None, "true", True), (None, "Да", True), (None, "false", False), ("false", None, False)],
+)
+def test_a_deletion_mark_is_read_from_the_element_or_from_a_requisite(element, requisite_value, marked):
+    xml = "<Документ><Ид>1</Ид>"
+    if element is not None:
+        xml += f"<ПометкаУдаления>{element}</ПометкаУдаления>"
+    if requisite_value is not None:
+        xml += f"<ЗначенияРеквизитов>{requisite('ПометкаУдаления', requisite_value)}</ЗначенияРеквизитов>"
+    doc = commerceml.read_document(etree.fromstring(xml + "</Документ>"), 0)
+    assert (doc.error, doc.deletion_mark) == ("", marked)
+
+
 def test_limits_can_be_the_shops_own():
     limits = commerceml.Limits(text={"payment_number": 10}, max_digits=6, decimal_places=2)
     element = etree.fromstring(

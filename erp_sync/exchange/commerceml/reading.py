@@ -356,6 +356,12 @@ def _text(element, name):
     return (child.text or "").strip()
 
 
+#: No amount, price or quantity the shop stores comes near this. Refusing larger numbers as they are read
+#: keeps every sum and rounding of the values that pass within ``Decimal``'s default 28 digits, so an
+#: absurd value (``1E+1000000``) fails its own document or offer instead of raising in the arithmetic.
+LARGEST_NUMBER = Decimal(10) ** 18
+
+
 def parse_decimal(value, what):
     if value in ("", None):
         return None
@@ -365,6 +371,10 @@ def parse_decimal(value, what):
         number = None
     if number is None or not number.is_finite():
         raise DocumentError(_("%(what)s is not a number: %(value)r.") % {"what": what, "value": value})
+    if number.copy_abs() >= LARGEST_NUMBER:  # abs() would round, and overflow past the context
+        raise DocumentError(
+            _("%(what)s %(value)s is out of the range the shop stores.") % {"what": what, "value": value[:80]}
+        )
     return number
 
 
@@ -448,6 +458,8 @@ def read_document(element, position, *, limits=None, store_requisites=()):
         for requisite in _children(requisites, "ЗначениеРеквизита") if requisites is not None else []:
             doc.requisites[_text(requisite, "Наименование")] = _text(requisite, "Значение")
         req = doc.requisites
+        # Some exporters send the deletion mark as a requisite rather than as the document's own element.
+        doc.deletion_mark = doc.deletion_mark or parse_bool(req.get("ПометкаУдаления", ""))
         doc.posted = parse_bool(req.get("Проведен", ""))
         doc.cancelled = parse_bool(req.get("Отменен", ""))
         doc.erp_number = doc.erp_number or req.get("Номер по 1С", "")
