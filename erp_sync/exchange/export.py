@@ -196,13 +196,19 @@ def _batch_context(orders):
                 erp_ids.setdefault(product_id, value)
 
     paid = defaultdict(lambda: Decimal("0.00"))
-    for order_id, amount in (
-        Source.objects.filter(order_id__in=order_ids, source_type__name=loyalty_settings.POINTS_SOURCE_TYPE)
-        .values("order_id")
-        .annotate(amount=Sum("amount_debited"))
-        .values_list("order_id", "amount")
+    money = {}
+    for order_id, source_type, allocated, debited in (
+        Source.objects.filter(order_id__in=order_ids)
+        .order_by("pk")
+        .values_list("order_id", "source_type__name", "amount_allocated", "amount_debited")
     ):
-        paid[order_id] = amount or Decimal("0.00")
+        if source_type == loyalty_settings.POINTS_SOURCE_TYPE:
+            paid[order_id] += debited or Decimal("0.00")
+            continue
+        # A gateway may allocate now and debit later: the larger of the two is what this source pays.
+        amount = max(allocated or Decimal("0.00"), debited or Decimal("0.00"))
+        if order_id not in money or amount > money[order_id][1]:
+            money[order_id] = (source_type, amount)
 
     spent = dict(
         JournalEntry.objects.filter(order_number__in=numbers, kind=JournalEntry.REDEMPTION)
@@ -238,6 +244,7 @@ def _batch_context(orders):
     return {
         "erp_ids": erp_ids,
         "paid": paid,
+        "money": money,
         "spent": spent,
         "lots": lots,
         "cards": cards,
@@ -286,6 +293,23 @@ def _date(value):
 
 def _bool(value):
     return "true" if value else "false"
+
+
+def payment_method(money, money_amount, points_amount, *, points_method, bonus_method=None):
+    """The ``Метод оплаты`` of an order: the name of the payment source type that paid it.
+
+    ``money`` is the type of the order's largest payment in money (``money_amount``),
+    ``points_method`` the type points are recorded as: both are names ``mode=info``
+    lists, so the accounting system can map them. An order paid partly with points
+    names the money payment (the points' share has requisites of its own); one
+    paid with points alone names the points. ``bonus_method``, where the shop set
+    one, names every order that points paid part of instead.
+    """
+    if bonus_method and points_amount:
+        return bonus_method
+    if money and (money_amount or not points_amount):
+        return money
+    return points_method if points_amount else ""
 
 
 def order_document(order, context, *, site_name=""):
@@ -338,13 +362,21 @@ def order_document(order, context, *, site_name=""):
 
     number, status = order["number"], order["status"] or ""
     paid_amount = context["paid"][order["pk"]]
+    money, money_amount = context["money"].get(order["pk"], ("", Decimal("0.00")))
+    method = payment_method(
+        money,
+        money_amount,
+        paid_amount,
+        points_method=loyalty_settings.POINTS_SOURCE_TYPE,
+        bonus_method=exchange_settings.EXCHANGE_BONUS_PAYMENT_METHOD,
+    )
     paid_points = -(context["spent"].get(number) or 0)
     accrued, state = accrual_state(context["lots"].get(number, []))
     paid_at = order["erp_state__paid_at"]
     cancelled = status in loyalty_settings.CANCEL_STATUSES
     tier = context["tiers"].get(user_id) if user_id else None
     requisites = [
-        ("Метод оплаты", exchange_settings.EXCHANGE_BONUS_PAYMENT_METHOD if paid_amount else ""),
+        ("Метод оплаты", method),
         ("Заказ оплачен", _bool(paid_at)),
         ("Дата оплаты", _date(paid_at)),
         ("Доставка разрешена", _bool(not cancelled)),

@@ -73,8 +73,10 @@ DEFAULTS = {
         "card": "Бонусная карта",
         "tier": "Уровень бонусной программы",
     },
-    # The payment method named for the share paid with points.
-    "EXCHANGE_BONUS_PAYMENT_METHOD": "Оплата бонусами",
+    # The payment method (Метод оплаты) of an order that points paid part of. None: every
+    # order names its payment source type, as ``mode=info`` lists them: the money payment's
+    # when there is one (the largest, of several), else the points' (OSCAR_LOYALTY_POINTS_SOURCE_TYPE).
+    "EXCHANGE_BONUS_PAYMENT_METHOD": None,
     # --- Orders in ---
     # Documents naming an order the shop does not have are skipped, listed in the
     # reply's warning lines and the log, and the rest of the file is applied.

@@ -48,7 +48,7 @@ def test_orders_go_out_with_their_bonus_data_and_come_back_posted(one_c, setting
     requisites, lines = orders[str(with_points.number)]
     assert requisites["Оплачено бонусами"] == "200.00"
     assert requisites["Списано бонусов"] == "200"
-    assert requisites["Метод оплаты"] == "Оплата бонусами"
+    assert requisites["Метод оплаты"] == "Bonus points"  # the points payment source type, as info lists it
     assert requisites["Статус начисления бонусов"] == "Нет"
     assert requisites["Уровень бонусной программы"] == "Silver"
     assert requisites["Бонусная карта"] == str(ledger.get_balance(customer) and customer.loyalty_account.pk)

@@ -2,6 +2,7 @@
 and a batch costs the same number of queries however many orders it holds."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -15,7 +16,7 @@ from erp_sync.client import exported_orders
 from erp_sync.exchange import export
 from oscar_loyalty import ledger
 from tests.earning.factories import order_for
-from tests.erp.helpers import erp_product, order_paid_with_points
+from tests.erp.helpers import erp_product, order_paid_with_points, pay_by_card
 from tests.factories import UserFactory
 
 ExchangeSession = get_model("erp_sync", "ExchangeSession")
@@ -174,6 +175,78 @@ def test_info_lists_the_shops_statuses(one_c):
     reply = one_c.call("info")
     root = etree.fromstring(reply.body)
     assert "Pending" in [node.text for node in root.iter("Ид")]
+
+
+def payment_systems(one_c):
+    """The names of the payment systems ``mode=info`` lists, as 1C maps them."""
+    root = etree.fromstring(one_c.call("info").body)
+    return [node.text for node in root.iterfind("ПлатежныеСистемы/Элемент/Название")]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("encoding", ["windows-1251", "utf-8"])
+def test_each_orders_payment_method_is_a_payment_system_info_lists(one_c, settings, encoding):
+    settings.ERP_SYNC_EXCHANGE_ENCODING = encoding
+    customer = UserFactory()
+    by_card = order_for(customer, "1000.00")
+    pay_by_card(by_card, "1000.00")
+    in_part = order_paid_with_points(customer, "1000.00", points=200)
+    pay_by_card(in_part, "800.00")
+    with_points = order_paid_with_points(customer, "300.00", points=300)
+    pay_by_card(with_points, "0.00")  # the card's share of an order points paid whole
+
+    requisites = {ident: requisites for ident, requisites, _lines in exported_orders(one_c.query())}
+
+    assert sorted(payment_systems(one_c)) == ["Bank card", "Bonus points"]
+    assert requisites[str(by_card.number)]["Метод оплаты"] == "Bank card"
+    # Paid partly with points: the method of the money, the points' share travelling as before.
+    assert requisites[str(in_part.number)]["Метод оплаты"] == "Bank card"
+    assert requisites[str(in_part.number)]["Оплачено бонусами"] == "200.00"
+    assert requisites[str(in_part.number)]["Списано бонусов"] == "200"
+    assert requisites[str(with_points.number)]["Метод оплаты"] == "Bonus points"
+    assert requisites[str(with_points.number)]["Оплачено бонусами"] == "300.00"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bonus_payment_method_the_shop_named_still_goes_out_for_orders_points_paid_part_of(one_c, settings):
+    settings.ERP_SYNC_EXCHANGE_BONUS_PAYMENT_METHOD = "Оплата бонусами"
+    customer = UserFactory()
+    by_card = order_for(customer, "1000.00")
+    pay_by_card(by_card, "1000.00")
+    in_part = order_paid_with_points(customer, "1000.00", points=200)
+    pay_by_card(in_part, "800.00")
+
+    requisites = {ident: requisites for ident, requisites, _lines in exported_orders(one_c.query())}
+
+    assert requisites[str(in_part.number)]["Метод оплаты"] == "Оплата бонусами"
+    assert requisites[str(by_card.number)]["Метод оплаты"] == "Bank card"
+
+
+@pytest.mark.parametrize(
+    ("money", "money_amount", "points_amount", "bonus_method", "expected"),
+    [
+        ("Bank card", "1000.00", "0.00", None, "Bank card"),
+        ("Bank card", "800.00", "200.00", None, "Bank card"),
+        ("", "0.00", "300.00", None, "Bonus points"),
+        ("Bank card", "0.00", "300.00", None, "Bonus points"),
+        ("Bank card", "0.00", "0.00", None, "Bank card"),
+        ("", "0.00", "0.00", None, ""),
+        ("Bank card", "800.00", "200.00", "Оплата бонусами", "Оплата бонусами"),
+        ("", "0.00", "300.00", "Оплата бонусами", "Оплата бонусами"),
+        ("Bank card", "1000.00", "0.00", "Оплата бонусами", "Bank card"),
+    ],
+)
+def test_the_payment_method_names_the_money_payment_else_the_points(
+    money, money_amount, points_amount, bonus_method, expected
+):
+    method = export.payment_method(
+        money,
+        Decimal(money_amount),
+        Decimal(points_amount),
+        points_method="Bonus points",
+        bonus_method=bonus_method,
+    )
+    assert method == expected
 
 
 @pytest.mark.django_db(transaction=True)
