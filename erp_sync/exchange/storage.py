@@ -13,6 +13,8 @@ from erp_sync.exchange.settings import exchange_settings
 
 _SAFE_PART = re.compile(r"^[\w][\w .\-]{0,127}$")
 COPY_BUFFER = 64 * 1024
+#: How a zip archive begins: its first member's header, or the end record of an empty archive.
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 class StorageError(Exception):
@@ -149,5 +151,28 @@ def unpack_zip(directory, name):
 
 def zip_members(directory, name):
     """The (clean) names of the files in an archive already checked by ``unpack_zip``."""
-    with zipfile.ZipFile(path_in(directory, name)) as archive:
-        return [clean_name(info.filename) for info in archive.infolist() if not info.is_dir()]
+    try:
+        with zipfile.ZipFile(path_in(directory, name)) as archive:
+            return [clean_name(info.filename) for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError) as error:
+        raise StorageError(_("The archive %(name)s cannot be read.") % {"name": name}) from error
+
+
+def zip_awaits_more(path):
+    """Whether the bytes received so far are the beginning of a zip archive whose end is still to come.
+
+    1C sends an archive larger than ``file_limit`` in several calls and does
+    not say which is the last; the archive's directory is at its very end, so
+    it is whole once that directory can be read. Bytes that do not begin as a
+    zip does never will: waiting for more cannot help them.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(len(ZIP_SIGNATURES[0]))
+    if not any(signature.startswith(head) for signature in ZIP_SIGNATURES):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return True
+    return False

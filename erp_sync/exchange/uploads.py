@@ -137,6 +137,25 @@ def unpack_archives(session, directory):
     return unpacked
 
 
+def archive_documents(session, directory, name):
+    """The XML files the archive ``name`` held, once ``unpack_archives`` has unpacked it.
+
+    An archive refused once (a member named outside the session's directory,
+    a zip bomb) is refused with the same reason on every later call: 1C
+    repeats ``import`` until the shop answers, and must learn why each time.
+    """
+    archive = current_file(session, name)
+    if archive is None:
+        raise ExchangeRefused(_("No file %(name)s was received in this session.") % {"name": name})
+    if archive.status == ExchangeFile.FAILED:
+        raise ExchangeRefused(archive.error)
+    try:
+        members = storage.zip_members(directory, name)
+    except storage.StorageError as error:
+        raise ExchangeRefused(str(error)) from error
+    return [member for member in members if member.lower().endswith(".xml")]
+
+
 def import_step(session, filename, *, budget=None):
     """One step of ``mode=import``: returns ("progress" | "success", message) or raises ``ExchangeRefused``.
 
@@ -154,13 +173,7 @@ def import_step(session, filename, *, budget=None):
         raise ExchangeRefused(str(error)) from error
     directory = storage.session_dir(session)
     unpack_archives(session, directory)
-    archive = current_file(session, name)
-    if name.lower().endswith(".zip"):
-        if archive is None:
-            raise ExchangeRefused(_("No file %(name)s was received in this session.") % {"name": name})
-        targets = [member for member in storage.zip_members(directory, name) if member.lower().endswith(".xml")]
-    else:
-        targets = [name]
+    targets = archive_documents(session, directory, name) if name.lower().endswith(".zip") else [name]
     for target in targets:
         result = _import_file(session, directory, target, started, budget)
         if result is not None:
@@ -178,16 +191,20 @@ def import_all(session, filename):
 
 
 def import_when_complete(session, filename):
-    """The protocol without a version: import ``filename`` once its last chunk is in.
+    """The protocol without a version: import ``filename`` (an XML file or a zip of them) once its last chunk is in.
 
     1C sends a file larger than ``file_limit`` in several ``file`` calls and
-    says nothing about which is the last: the file is whole when its root
-    element has closed. Returns the import's message, or None while the file
-    is still open (a file already broken is imported now, to say why it fails).
+    says nothing about which is the last: an XML file is whole when its root
+    element has closed, a zip archive when its directory (at its end) can be
+    read. Returns the import's message, or None while the file is still open
+    (a file already broken is imported now, to say why it fails).
     """
     name = storage.clean_name(filename)
     path = storage.path_in(storage.session_dir(session), name)
-    if commerceml.upload_state(path) == commerceml.INCOMPLETE:
+    if name.lower().endswith(".zip"):
+        if storage.zip_awaits_more(path):
+            return None
+    elif commerceml.upload_state(path) == commerceml.INCOMPLETE:
         return None
     return import_all(session, name)
 

@@ -24,6 +24,9 @@ SourceType = get_model("payment", "SourceType")
 
 logger = logging.getLogger(__name__)
 
+#: The uploads the protocol without a version imports in the file call: documents, and archives of them.
+IMPORTED = (".xml", ".zip")
+
 
 def reply(status, *lines, cookie=None, http_status=200):
     encoding = exchange_settings.EXCHANGE_ENCODING
@@ -67,6 +70,14 @@ class ExchangeView(View):
 
     def post(self, request):
         return self.handle(request)
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        # Django's own 405 is an empty HTML page, which 1C cannot read.
+        message = _("The exchange takes GET and POST requests, not %(method)s.") % {"method": request.method}
+        self.log(request, "failure", None, message=message)
+        response = reply("failure", message, http_status=405)
+        response["Allow"] = ", ".join(method.upper() for method in self.http_method_names)
+        return response
 
     def handle(self, request):
         exchange_type = request.GET.get("type", "")
@@ -176,9 +187,9 @@ class ExchangeView(View):
         length = int(length) if length and length.isdigit() else None
         record = services.receive_file(session, filename, request, length=length)
         message = _("%(name)s: %(size)s bytes received.") % {"name": record.name, "size": record.size}
-        if session.exchange_type == services.SALE and not session.version and record.name.lower().endswith(".xml"):
+        if session.exchange_type == services.SALE and not session.version and record.name.lower().endswith(IMPORTED):
             # The protocol without a version at init imports inside the file call,
-            # once the file's last chunk is in.
+            # once the file's last chunk is in: 1C never calls import then.
             imported = services.import_when_complete(session, record.name)
             if imported is None:
                 message = _("%(name)s: %(size)s bytes received; waiting for the rest of the file.") % {

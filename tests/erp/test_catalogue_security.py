@@ -147,6 +147,21 @@ def test_a_zip_bomb_and_a_traversing_member_are_refused_before_anything_is_unpac
     assert nothing_imported()
 
 
+def test_an_archive_with_a_traversing_member_is_refused_the_same_way_every_time(catalog, settings):
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("../../import.xml", import_xml(GROUPS_3, ITEMS))
+    catalog.upload("catalog.zip", evil.getvalue())
+
+    replies = [catalog.call("import", params={"filename": "catalog.zip"}, check=False) for _n in range(3)]
+
+    assert [reply.status for reply in replies] == ["failure"] * 3
+    assert all(reply.lines == replies[0].lines for reply in replies), replies
+    assert "not allowed" in replies[0].lines[0]
+    assert not os.path.exists(os.path.join(os.path.dirname(settings.ERP_SYNC_EXCHANGE_DIR), "import.xml"))
+    assert nothing_imported()
+
+
 def test_a_file_over_the_size_limit_is_refused(catalog, settings):
     settings.ERP_SYNC_EXCHANGE_MAX_FILE_SIZE = 2000
     data = import_xml(GROUPS_3, ITEMS * 20)

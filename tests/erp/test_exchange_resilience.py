@@ -6,6 +6,10 @@ refused until it gets ``success``, so refusing a whole file for one document
 would stop the exchange for good.
 """
 
+import io
+import os
+import zipfile
+
 import pytest
 from django.db import connection
 from oscar.core.loading import get_model
@@ -38,6 +42,14 @@ def with_requisite(data, order_number, name, value, encoding="windows-1251"):
 
 def warnings(reply):
     return [line for line in reply.lines if line.startswith("warning:")]
+
+
+def zipped(name, data):
+    """An archive holding ``data`` as ``name``, as 1C packs its files when the shop answered zip=yes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 def test_unknown_orders_are_skipped_listed_and_the_rest_is_applied(one_c):
@@ -206,3 +218,70 @@ def test_the_old_protocol_accepts_a_last_chunk_holding_only_the_line_ending(make
     assert [reply.status for reply in replies] == ["success", "success"]
     assert OrderErpState.objects.get().posted
     assert ExchangeFile.objects.get().status == "imported"
+
+
+def test_the_old_protocol_unpacks_and_imports_a_zip_inside_the_file_call(make_client):
+    known = order_for(UserFactory(), "1000.00")
+    client = make_client(version="")
+    client.checkauth()
+    assert client.init()["zip"] == "yes"
+    archive = zipped("orders-1.xml", answer_documents([str(known.number), "1234"], version=1))
+
+    reply = client.upload("orders.zip", archive)[0]
+
+    assert reply.status == "success"
+    assert reply.lines[0] == "Import finished."
+    assert warnings(reply) == ["warning: 1 document names an order this shop does not have: 1234"]
+    assert OrderErpState.objects.get(order=known).posted
+    assert Lot.objects.filter(order_number=known.number).exists()
+    assert ExchangeFile.objects.get(name="orders.zip").status == "imported"
+    assert ExchangeFile.objects.get(name="orders-1.xml").status == "imported"
+
+
+def test_the_old_protocol_waits_for_the_last_chunk_of_a_zip_before_unpacking_it(make_client):
+    orders = [order_for(UserFactory(), "1000.00") for _n in range(3)]
+    client = make_client(version="")
+    client.checkauth()
+    client.init()
+    # Stored, not deflated: the archive is larger than one chunk.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("orders-1.xml", answer_documents([str(order.number) for order in orders], version=1))
+    data = buffer.getvalue()
+
+    replies = client.upload("orders.zip", data, chunk_size=250)
+
+    assert len(replies) > 3
+    assert [reply.status for reply in replies] == ["success"] * len(replies)
+    assert all("waiting for the rest of the file" in reply.lines[0] for reply in replies[:-1])
+    assert replies[-1].lines[0] == "Import finished."
+    assert OrderErpState.objects.filter(posted=True).count() == 3
+    record = ExchangeFile.objects.get(name="orders.zip")
+    assert (record.status, record.size, record.chunks) == ("imported", len(data), len(replies))
+
+
+def test_the_old_protocol_refuses_a_zip_with_a_traversing_member_in_the_file_call(make_client, settings):
+    order = order_for(UserFactory(), "1000.00")
+    client = make_client(version="")
+    client.checkauth()
+    client.init()
+
+    assert_refused(
+        lambda: client.upload("orders.zip", zipped("../../evil.xml", answer_documents([str(order.number)]))),
+        "not allowed",
+    )
+    assert not OrderErpState.objects.exists()
+    outside = os.path.dirname(settings.ERP_SYNC_EXCHANGE_DIR)
+    assert not os.path.exists(os.path.join(outside, "evil.xml"))
+
+
+def test_with_a_version_a_zip_is_stored_by_the_file_call_and_imported_by_import(one_c):
+    order = order_for(UserFactory(), "1000.00")
+
+    reply = one_c.upload("orders.zip", zipped("orders-1.xml", answer_documents([str(order.number)], version=1)))[0]
+
+    assert reply.status == "success"
+    assert "bytes received" in reply.lines[0]
+    assert not OrderErpState.objects.exists()
+    assert one_c.import_file("orders.zip")[-1].status == "success"
+    assert OrderErpState.objects.get(order=order).posted

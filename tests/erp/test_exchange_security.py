@@ -1,5 +1,6 @@
 """Hostile or broken input gets a clear ``failure`` and changes nothing (real HTTP on loopback)."""
 
+import base64
 import io
 import os
 import urllib.request
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
 
@@ -205,9 +207,93 @@ def test_a_zip_with_a_traversing_member_is_refused(one_c, settings):
     assert not os.path.exists(os.path.join(settings.ERP_SYNC_EXCHANGE_DIR, "evil.xml"))
 
 
+def test_a_zip_with_a_traversing_member_is_refused_the_same_way_every_time(one_c, settings):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../../evil.xml", b"<x/>")
+    one_c.upload("evil.zip", buffer.getvalue())
+
+    # 1C calls import again and again until it gets an answer: each must say why.
+    replies = [one_c.call("import", params={"filename": "evil.zip"}, check=False) for _n in range(3)]
+
+    assert [reply.status for reply in replies] == ["failure"] * 3
+    assert all(reply.lines == replies[0].lines for reply in replies), replies
+    assert "not allowed" in replies[0].lines[0]
+    assert not any("Internal error" in line for reply in replies for line in reply.lines)
+    outside = os.path.dirname(settings.ERP_SYNC_EXCHANGE_DIR)
+    assert not os.path.exists(os.path.join(outside, "evil.xml"))
+    assert not os.path.exists(os.path.join(settings.ERP_SYNC_EXCHANGE_DIR, "evil.xml"))
+
+
 def test_a_broken_archive_is_refused(one_c):
     one_c.upload("orders.zip", b"PK\x03\x04 not really a zip")
     assert_refused(lambda: one_c.import_file("orders.zip"), "cannot be read")
+
+
+# --- Whatever the request, the reply is the protocol's ------------------------------------
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """1C follows no redirect: a 301 is an answer it cannot read, so the tests must see it too."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def http_reply(url, *, method="GET", data=None, user=None):
+    """(status, headers, body) of one request, redirects and error statuses included; ``user`` logs in."""
+    headers = {}
+    if user is not None:
+        token = base64.b64encode(f"{user.username}:{EXCHANGE_PASSWORD}".encode()).decode("ascii")
+        headers["Authorization"] = f"Basic {token}"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.build_opener(NoRedirects).open(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_exchange_url_without_its_trailing_slash_answers_the_protocol(exchange_url, exchange_user, method):
+    url = f"{exchange_url.rstrip('/')}?type=sale&mode=checkauth"
+
+    status, headers, body = http_reply(url, method=method, data=b"" if method == "POST" else None, user=exchange_user)
+
+    assert status == 200
+    assert headers.get_content_type() == "text/plain"
+    assert body.split(b"\n")[0] == b"success"
+    assert ExchangeSession.objects.count() == 1
+
+
+def test_the_exchange_url_name_still_reverses_to_the_configured_path():
+    assert reverse("erp-exchange") == "/erp/exchange/"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_other_methods_get_failure_in_plain_text(exchange_url, exchange_user, method):
+    url = f"{exchange_url}?type=sale&mode=checkauth"
+
+    status, headers, body = http_reply(url, method=method, data=b"x", user=exchange_user)
+
+    assert status == 405
+    assert headers["Allow"] == "GET, POST"
+    assert headers["Content-Type"] == "text/plain; charset=windows-1251"
+    lines = body.decode("windows-1251").split("\n")
+    assert lines[0] == "failure"
+    assert method in lines[1]
+    assert not ExchangeSession.objects.exists()
+
+
+def test_head_gets_the_failure_headers_without_a_body(exchange_url, exchange_user):
+    url = f"{exchange_url}?type=sale&mode=checkauth"
+
+    status, headers, body = http_reply(url, method="HEAD", user=exchange_user)
+
+    assert status == 405
+    assert headers["Allow"] == "GET, POST"
+    assert headers.get_content_type() == "text/plain"
+    assert body == b""
 
 
 # --- Hostile and broken XML: a failure, and no order changes ---------------------------

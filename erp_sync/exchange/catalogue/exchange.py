@@ -20,7 +20,7 @@ from erp_sync.exchange.catalogue import runs
 from erp_sync.exchange.catalogue.context import CatalogueRefused
 from erp_sync.exchange.exceptions import ExchangeRefused
 from erp_sync.exchange.settings import exchange_settings
-from erp_sync.exchange.uploads import current_file, unpack_archives
+from erp_sync.exchange.uploads import archive_documents, current_file, unpack_archives
 
 ExchangeFile = get_model("erp_sync", "ExchangeFile")
 CatalogueImport = get_model("erp_sync", "CatalogueImport")
@@ -38,12 +38,7 @@ def import_step(session, filename, *, budget=None):
         raise ExchangeRefused(str(error)) from error
     directory = storage.session_dir(session)
     unpack_archives(session, directory)
-    if name.lower().endswith(".zip"):
-        if current_file(session, name) is None:
-            raise ExchangeRefused(_("No file %(name)s was received in this session.") % {"name": name})
-        targets = [member for member in storage.zip_members(directory, name) if member.lower().endswith(".xml")]
-    else:
-        targets = [name]
+    targets = archive_documents(session, directory, name) if name.lower().endswith(".zip") else [name]
     for target in targets:
         result = _import_file(session, directory, target, budget - (time.monotonic() - started))
         if result is not None:
