@@ -10,7 +10,8 @@ The rows are written by a database trigger with the journal entry (migration
 2. *send* the batch outside any transaction (no lock is held over the network);
 3. *record* the answer under the lease: delivered rows are done, a refused
    row is parked, a failure backs the batch off exponentially and parks it
-   after ``ERP_SYNC_OUTBOX_MAX_ATTEMPTS``.
+   after ``ERP_SYNC_OUTBOX_MAX_ATTEMPTS``; a row answered outside the
+   contract fails the same way, alone.
 
 A customer's later movement never goes before an earlier undelivered one: a
 batch stops at the first parked row, the service stops at the first movement
@@ -115,10 +116,12 @@ def deliver_account(account_id, *, service=None, now=None, max_batches=20):
             logger.warning("Delivering %s movement(s) of account %s failed: %s", len(rows), account_id, exc)
             retry_at, newly_parked = _record_failure(rows, token, exc)
             return Delivery(delivered, parked + newly_parked, failed=True, retry_at=retry_at)
-        ok, refused = _record_results(rows, token, results)
-        delivered += ok
-        parked += refused
-        if refused or len(rows) < soap_settings.OUTBOX_BATCH_SIZE:
+        recorded = _record_results(rows, token, results)
+        delivered += recorded.delivered
+        parked += recorded.parked
+        if recorded.failed:
+            return Delivery(delivered, parked, failed=True, retry_at=recorded.retry_at)
+        if recorded.parked or len(rows) < soap_settings.OUTBOX_BATCH_SIZE:
             return Delivery(delivered, parked)
     return Delivery(delivered, parked, more=True)
 
@@ -203,12 +206,16 @@ def _give_back(rows, token):
     _leased(rows, token).update(locked_until=None, lease_token="", attempts=F("attempts") - 1)
 
 
+def _after_failure(attempts, *, retryable=True):
+    """(give up?, when to try again) after the ``attempts``-th failed delivery."""
+    give_up = not retryable or attempts >= soap_settings.OUTBOX_MAX_ATTEMPTS
+    return give_up, None if give_up else timezone.now() + timedelta(seconds=backoff(attempts))
+
+
 def _record_failure(rows, token, exc):
-    now = timezone.now()
     attempts = max(row.attempts for row in rows)
     message = _("Attempt %(attempt)s: %(error)s") % {"attempt": attempts, "error": exc.message}
-    give_up = not exc.retryable or attempts >= soap_settings.OUTBOX_MAX_ATTEMPTS
-    retry_at = None if give_up else now + timedelta(seconds=backoff(attempts))
+    give_up, retry_at = _after_failure(attempts, retryable=exc.retryable)
     with transaction.atomic():
         updated = _leased(rows, token).update(
             status=OutboxMessage.PARKED if give_up else OutboxMessage.PENDING,
@@ -221,17 +228,32 @@ def _record_failure(rows, token, exc):
 
 
 def _record_results(rows, token, results):
+    """Record the service's answer for a leased batch; returns a ``Delivery`` of this batch.
+
+    The contract has four statuses, and ``skipped`` only after a movement of
+    the batch was rejected. Any other answer for a movement cannot be read: it
+    fails that movement's delivery (the attempt counts, it backs off, and is
+    parked after the last attempt), while the movements answered within the
+    contract are recorded as answered: what the service says it holds, it holds.
+    """
     now = timezone.now()
     by_key = {result.key: result for result in results}
-    delivered, refused, skipped = [], [], []
+    delivered, refused, skipped, unreadable = [], [], [], []
     for row in rows:
         result = by_key[row.key]
         if result.delivered:
             delivered.append(row.pk)
         elif result.status == MovementResult.REJECTED:
             refused.append((row.pk, result.message))
-        else:
+        elif result.status == MovementResult.SKIPPED and refused:
             skipped.append(row.pk)
+        elif result.status == MovementResult.SKIPPED:
+            error = _("The accounting system skipped movement %(key)s, though no earlier movement was rejected.")
+            unreadable.append((row, error % {"key": row.key}))
+        else:
+            error = _('The accounting system answered "%(status)s" for movement %(key)s, not a status of the contract.')
+            unreadable.append((row, error % {"status": result.status, "key": row.key}))
+    retry_at, failed_parked = None, 0
     with transaction.atomic():
         OutboxMessage.objects.filter(pk__in=delivered, lease_token=token).update(
             status=OutboxMessage.DELIVERED, delivered_at=now, locked_until=None, lease_token="", last_error=""
@@ -243,8 +265,21 @@ def _record_results(rows, token, results):
                 lease_token="",
                 last_error=_("Refused by the accounting system: %(reason)s") % {"reason": message or "-"},
             )
-        # Held back behind a refused movement: not their failure.
+        # Held back behind a refused movement: not their failure. The refused one is parked and holds
+        # them back, so they are not sent again until staff retry it.
         OutboxMessage.objects.filter(pk__in=skipped, lease_token=token).update(
             locked_until=None, lease_token="", attempts=F("attempts") - 1
         )
-    return len(delivered), len(refused)
+        # Newest first, so the pause returned is the oldest's: that row holds back the customer's delivery.
+        for row, error in reversed(unreadable):
+            logger.warning("Delivering movement %s of account %s failed: %s", row.key, row.account_id, error)
+            give_up, retry_at = _after_failure(row.attempts)
+            updated = OutboxMessage.objects.filter(pk=row.pk, lease_token=token).update(
+                status=OutboxMessage.PARKED if give_up else OutboxMessage.PENDING,
+                next_attempt_at=retry_at,
+                locked_until=None,
+                lease_token="",
+                last_error=_("Attempt %(attempt)s: %(error)s") % {"attempt": row.attempts, "error": error},
+            )
+            failed_parked += updated if give_up else 0
+    return Delivery(len(delivered), len(refused) + failed_parked, failed=bool(unreadable), retry_at=retry_at)

@@ -46,6 +46,9 @@ class Control:
     hang_after_apply: float = 0
     # Movement keys this accounting system refuses, with the reason.
     reject: dict = field(default_factory=dict)
+    # PushMovements: movement keys answered with this status whatever the books did with them (a status
+    # outside the contract, or "skipped" with nothing rejected).
+    answer: dict = field(default_factory=dict)
     calls: list = field(default_factory=list)
 
 
@@ -175,7 +178,7 @@ class LoyaltyService:
         for key, status, message in results:
             item = _sub(ret, "Item")
             _sub(item, "Key", key)
-            _sub(item, "Status", status)
+            _sub(item, "Status", self.control.answer.get(key, status))
             _sub(item, "Message", message)
         return _wrap("PushMovements", ret)
 

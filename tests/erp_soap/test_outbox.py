@@ -164,6 +164,122 @@ def test_after_the_last_attempt_a_movement_is_parked_for_staff(erp, erp_settings
     assert OutboxMessage.objects.get().status == "delivered"
 
 
+def test_a_status_outside_the_contract_is_a_failed_attempt_shown_to_staff_and_parked_after_the_last(
+    erp, erp_settings, client
+):
+    user = UserFactory()
+    ledger.accrue(user, 10, key="order-1-accrual", reason="Order", order="1", hold_days=0)
+    erp.control.answer = {"order-1-accrual": "Applied"}
+
+    (delivery,) = sweep()
+
+    row = OutboxMessage.objects.get()
+    assert delivery.failed
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at is not None
+    assert "Applied" in row.last_error and "order-1-accrual" in row.last_error
+    assert sweep() == []  # backing off, as after any failure
+
+    for hour in range(1, 6):
+        sweep(at=later(hour * 3600 * 10))
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("parked", 4)
+    assert "Attempt 4" in row.last_error and "Applied" in row.last_error
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert "order-1-accrual" in client.get("/dashboard/erp-sync/outbox/?status=parked").content.decode()
+    erp.control.answer = {}
+    outbox.retry_parked(OutboxMessage.objects.all())
+    sweep()
+    assert OutboxMessage.objects.get().status == "delivered"
+    assert erp.store.movement_count("order-1-accrual") == 1
+
+
+def test_the_rest_of_a_batch_with_a_status_outside_the_contract_is_recorded_as_answered(erp, erp_settings):
+    user = UserFactory()
+    for key in ("first", "second", "third"):
+        ledger.accrue(user, 10, key=key, reason="Order", order=key, hold_days=0)
+    erp.control.answer = {"second": "done"}
+
+    (delivery,) = sweep()
+
+    assert (delivery.failed, delivery.delivered) == (True, 2)
+    rows = {row.key: row for row in OutboxMessage.objects.all()}
+    assert {key: (row.status, row.attempts) for key, row in rows.items()} == {
+        "first": ("delivered", 1),
+        "second": ("pending", 1),
+        "third": ("delivered", 1),  # the service said it holds it: so it does
+    }
+    assert '"done"' in rows["second"].last_error and "second" in rows["second"].last_error
+
+    erp.control.answer = {}
+    sweep(at=later(60))
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"delivered"}
+    assert [erp.store.movement_count(key) for key in rows] == [1, 1, 1]
+
+
+def test_a_batch_skipped_with_nothing_rejected_is_a_failed_attempt(erp, erp_settings):
+    user = UserFactory()
+    for key in ("first", "second"):
+        ledger.accrue(user, 10, key=key, reason="Order", order=key, hold_days=0)
+    erp.control.answer = {"first": "skipped", "second": "skipped"}
+
+    (delivery,) = sweep()
+
+    assert delivery.failed and delivery.retry_at is not None
+    for row in OutboxMessage.objects.all():
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.next_attempt_at is not None
+        assert "skipped" in row.last_error and row.key in row.last_error
+    assert outbox.due_accounts() == []
+
+
+def test_a_movement_skipped_behind_a_refused_one_is_not_counted_and_waits_for_staff(erp, erp_settings):
+    user = UserFactory()
+    for key in ("first", "second", "third"):
+        ledger.accrue(user, 10, key=key, reason="Order", order=key, hold_days=0)
+    erp.control.reject = {"second": "card is blocked"}
+
+    for hour in range(6):
+        sweep(at=later(hour * 3600 * 10))
+
+    third = OutboxMessage.objects.get(key="third")
+    assert (third.status, third.attempts, third.next_attempt_at, third.last_error) == ("pending", 0, None, "")
+    assert erp.control.calls.count("PushMovements") == 1
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        ("Applied", "applied", "applied"),
+        ("skipped", "skipped", "skipped"),
+        ("applied", "skipped", "skipped"),
+        ("OK", "applied", "skipped"),
+        ("rejected", "skipped", "skipped"),
+        ("skipped", "rejected", "skipped"),
+        ("applied", "rejected", "Skipped"),
+    ],
+    ids="-".join,
+)
+def test_whatever_the_service_answers_a_batch_is_not_sent_more_often_than_the_attempts_allow(
+    erp, erp_settings, answers
+):
+    user = UserFactory()
+    keys = ("first", "second", "third")
+    for key in keys:
+        ledger.accrue(user, 10, key=key, reason="Order", order=key, hold_days=0)
+    erp.control.answer = dict(zip(keys, answers, strict=True))
+
+    for hour in range(30):
+        sweep(at=later(hour * 3600 * 10))
+    sent = erp.control.calls.count("PushMovements")
+    sweep(at=later(10**7))
+
+    assert sent <= erp_settings.ERP_SYNC_OUTBOX_MAX_ATTEMPTS
+    assert erp.control.calls.count("PushMovements") == sent  # nothing goes round again without staff
+    assert "pending" not in {row.status for row in OutboxMessage.objects.filter(key=keys[0])}
+
+
 def test_an_answer_lost_after_the_erp_applied_the_movement_is_sent_again_and_applied_once(erp, erp_settings):
     user = UserFactory()
     ledger.accrue(user, 70, key="acc", reason="Order", order="1", hold_days=0)
