@@ -14,7 +14,7 @@ system's figure: an ERP correction in the ledger, in the staff member's name.
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.db.models import Case, Count, F, IntegerField, Sum, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -24,7 +24,7 @@ from oscar.core.loading import get_model
 
 from erp_sync import outbox
 from erp_sync.soap.changes import find_customer
-from erp_sync.soap.client import ErpError, get_service
+from erp_sync.soap.client import POINTS_MAX, POINTS_MIN, ErpError, get_service
 from oscar_loyalty import csv_export, ledger
 from oscar_loyalty.ledger import LoyaltyError
 from oscar_loyalty.ledger.accounts import locking
@@ -130,27 +130,35 @@ def reconcile(*, service=None, started_by=""):
     """Compare both sides now and store the result as a run (raises ``ErpError`` if the service fails)."""
     service = service or get_service()
     run = ReconciliationRun.objects.create(started_at=timezone.now(), started_by=started_by[:255])
+    # A run that fails is finished with its error: a run left without one would read as a clean match.
     try:
         erp_balances = {b.customer: b.points for b in service.get_balances([]) if b.known}
         erp_orders = service.get_order_bonuses([])
+        paid, accrued = shop_order_figures()
+        lines = [
+            *compare(ReconciliationLine.CUSTOMER, shop_balances(), erp_balances),
+            *compare(ReconciliationLine.ORDER_PAID, paid, {o.order: o.paid for o in erp_orders}),
+            *compare(ReconciliationLine.ORDER_ACCRUED, accrued, {o.order: o.accrued for o in erp_orders}),
+        ]
+        for line in lines:
+            line.run = run
+        with transaction.atomic():
+            ReconciliationLine.objects.bulk_create(lines, batch_size=1000)
+            run.finished_at = timezone.now()
+            run.save(update_fields=["finished_at"])
     except ErpError as exc:
-        run.error = exc.message
-        run.finished_at = timezone.now()
-        run.save(update_fields=["error", "finished_at"])
+        _failed(run, exc.message)
         raise
-    paid, accrued = shop_order_figures()
-    lines = [
-        *compare(ReconciliationLine.CUSTOMER, shop_balances(), erp_balances),
-        *compare(ReconciliationLine.ORDER_PAID, paid, {o.order: o.paid for o in erp_orders}),
-        *compare(ReconciliationLine.ORDER_ACCRUED, accrued, {o.order: o.accrued for o in erp_orders}),
-    ]
-    for line in lines:
-        line.run = run
-    with transaction.atomic():
-        ReconciliationLine.objects.bulk_create(lines, batch_size=1000)
-        run.finished_at = timezone.now()
-        run.save(update_fields=["finished_at"])
+    except Exception as exc:
+        _failed(run, _("The reconciliation failed: %(error)s") % {"error": str(exc) or exc.__class__.__name__})
+        raise
     return run
+
+
+def _failed(run, error):
+    run.error = error
+    run.finished_at = timezone.now()
+    run.save(update_fields=["error", "finished_at"])
 
 
 def summarize(run):
@@ -226,6 +234,15 @@ def resolve_by_accepting(line, *, actor, service=None):
             )
         mine = account.total - account.debt if account else 0
         difference = theirs.points - mine
+        beyond = ReconciliationError(
+            _(
+                "The accounting system's balance of %(reference)s (%(points)s) is beyond what the loyalty ledger "
+                "can hold; nothing was written."
+            )
+            % {"reference": line.reference, "points": theirs.points}
+        )
+        if not POINTS_MIN <= difference <= POINTS_MAX:
+            raise beyond
         entry = None
         if difference:
             try:
@@ -239,6 +256,9 @@ def resolve_by_accepting(line, *, actor, service=None):
                 )
             except LoyaltyError as exc:
                 raise ReconciliationError(str(exc)) from exc
+            except (OverflowError, DataError) as exc:
+                # A balance (or a bucket of it) the ledger's columns cannot hold; the ledger rolled back.
+                raise beyond from exc
         _mark(line, ReconciliationLine.ACCEPTED, actor)
     return entry
 

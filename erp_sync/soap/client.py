@@ -6,6 +6,7 @@ is down, slow or answered with a server error) and ``ErpRejected`` (retrying
 the same request will not help: bad credentials, a client fault).
 """
 
+import contextlib
 import functools
 import threading
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from zeep import Client, Settings
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, TransportError
 from zeep.transports import Transport
+from zeep.xsd import CompoundValue
 
 from erp_sync.soap import BINDINGS, WSDL_PATH
 from erp_sync.soap.settings import soap_settings
@@ -141,19 +143,31 @@ class LoyaltyService:
         if username:
             session.auth = requests.auth.HTTPBasicAuth(username, password)
         # timeout: loading the WSDL (when it is a URL); operation_timeout: each call.
-        transport = Transport(session=session, timeout=timeout, operation_timeout=timeout)
-        client = Client(
-            str(wsdl or WSDL_PATH),
-            transport=transport,
-            settings=Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True),
-        )
+        transport = _WellFormedTransport(session=session, timeout=timeout, operation_timeout=timeout)
+        # Not strict: an element the accounting system added to a response type is skipped, as a client
+        # that reads what it knows does; what the shop needs is checked after parsing (_required, _points).
+        # Not strict would also let lxml recover a broken document: the transport refuses those first.
+        settings = Settings(strict=False, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True)
+        # Loading a WSDL given as a URL fails as a call does (wrong credentials, nobody listening).
+        with self._failures():
+            client = Client(str(wsdl or WSDL_PATH), transport=transport, settings=settings)
         # The WSDL's address is the accounting system's internal host name: use ours.
         self._service = client.create_service(BINDINGS[version], url)
         self._client = client
 
     def _call(self, operation, **kwargs):
+        with self._failures():
+            result = getattr(self._service, operation)(**kwargs)
+        # zeep hands back ``return`` itself, unless the wrapper holds an element it does not know.
+        if isinstance(result, CompoundValue) and "return" in result:
+            return result["return"]
+        return result
+
+    @contextlib.contextmanager
+    def _failures(self):
+        """Turn what zeep and requests raise into ``ErpUnavailable`` or ``ErpRejected``."""
         try:
-            return getattr(self._service, operation)(**kwargs)
+            yield
         except Fault as fault:
             code = _fault_code(fault)
             if not code:
@@ -165,6 +179,15 @@ class LoyaltyService:
             if code.lower().endswith(("client", "sender")):
                 raise ErpRejected(message, code=code) from fault
             raise ErpUnavailable(message, code=code) from fault
+        except requests.HTTPError as exc:
+            # Loading the WSDL: zeep lets the HTTP error of the GET through.
+            status = exc.response.status_code if exc.response is not None else 0
+            if status in (401, 403):
+                message = _("The accounting system refused the credentials (HTTP %(status)s).")
+                raise ErpRejected(message % {"status": status}, code=str(status)) from exc
+            raise ErpUnavailable(
+                _("The accounting system answered with HTTP %(status)s.") % {"status": status}, code=str(status)
+            ) from exc
         except requests.Timeout as exc:
             raise ErpTimeout(
                 _("The accounting system did not answer within %(seconds)s seconds.") % {"seconds": self.timeout}
@@ -180,9 +203,7 @@ class LoyaltyService:
             message = _("The accounting system's answer is not a SOAP message (HTTP %(status)s).")
             raise ErpUnavailable(message % {"status": exc.status_code}, code=str(exc.status_code)) from exc
         except (ZeepError, etree.XMLSyntaxError) as exc:
-            raise ErpUnavailable(
-                _("The accounting system's answer could not be read: %(error)s") % {"error": exc}
-            ) from exc
+            raise _unreadable(exc) from exc
 
     def push_movements(self, movements):
         """Send movements (in order); returns one ``MovementResult`` per movement, in the same order."""
@@ -206,42 +227,140 @@ class LoyaltyService:
                 ]
             },
         )
-        items = [MovementResult(i.Key, i.Status, i.Message or "") for i in _items(result, "Item")]
+        items = [
+            MovementResult(_required(i.Key, "Key"), _required(i.Status, "Status"), i.Message or "")
+            for i in _items(result, "Item")
+        ]
         if [i.key for i in items] != [m.key for m in movements]:
             raise ErpUnavailable(_("The accounting system answered for other movements than were sent."))
         return items
 
     def get_balance(self, customer):
-        b = self._call("GetBalance", Customer=customer)
-        return Balance(b.Customer, bool(b.Known), int(b.Points))
+        return _balance(_required(self._call("GetBalance", Customer=customer), "return"))
 
     def get_balances(self, customers):
         """Balances of the given customers; an empty list asks for every customer the service knows."""
         result = self._call("GetBalances", Customers={"Customer": list(customers)})
-        return [Balance(b.Customer, bool(b.Known), int(b.Points)) for b in _items(result, "Balance")]
+        return [_balance(b) for b in _items(result, "Balance")]
 
     def get_corrections(self, cursor, limit):
-        result = self._call("GetCorrections", Cursor=cursor or "", Limit=limit)
+        result = _required(self._call("GetCorrections", Cursor=cursor or "", Limit=limit), "return")
         items = tuple(
-            Correction(c.Id, c.Customer, int(c.Points), c.Reason or "", c.Accountant or "", c.Date)
-            for c in result.Correction
+            Correction(
+                _required(c.Id, "Id"),
+                _required(c.Customer, "Customer"),
+                _points(c.Points, _("the points of correction %(id)s") % {"id": c.Id}),
+                c.Reason or "",
+                c.Accountant or "",
+                _required(c.Date, "Date"),
+            )
+            for c in result.Correction or ()
         )
-        return Page(result.Cursor or "", items)
+        return _page(result, items)
 
     def get_statuses(self, cursor, limit):
-        result = self._call("GetStatuses", Cursor=cursor or "", Limit=limit)
+        result = _required(self._call("GetStatuses", Cursor=cursor or "", Limit=limit), "return")
         items = tuple(
-            Status(s.Id, s.Customer, s.Tier or "", s.Until, s.Reason or "", s.Accountant or "", s.Date)
-            for s in result.Status
+            Status(
+                _required(s.Id, "Id"),
+                _required(s.Customer, "Customer"),
+                s.Tier or "",
+                s.Until,
+                s.Reason or "",
+                s.Accountant or "",
+                _required(s.Date, "Date"),
+            )
+            for s in result.Status or ()
         )
-        return Page(result.Cursor or "", items)
+        return _page(result, items)
 
     def get_order_bonuses(self, orders):
         """What the service holds per order; an empty list asks for every order it knows."""
         result = self._call("GetOrderBonuses", Orders={"Order": list(orders)})
-        return [
-            OrderBonus(o.Order, o.Customer or "", int(o.Paid), int(o.Accrued)) for o in _items(result, "OrderBonus")
-        ]
+        return [_order_bonus(o) for o in _items(result, "OrderBonus")]
+
+
+class _WellFormedTransport(Transport):
+    """zeep's transport, refusing a document that is not well-formed XML before zeep reads it.
+
+    zeep parses with lxml's recovering parser when it is not strict, which would
+    turn a truncated answer into a shorter one (a list of balances missing its
+    tail). A broken answer fails as it does in strict mode.
+    """
+
+    def load(self, url):
+        content = super().load(url)
+        _well_formed(content)
+        return content
+
+    def post_xml(self, address, envelope, headers):
+        response = super().post_xml(address, envelope, headers)
+        try:
+            _well_formed(response.content)
+        except etree.XMLSyntaxError as exc:
+            raise TransportError(
+                f"Server returned response ({response.status_code}) with invalid XML: {exc}",
+                status_code=response.status_code,
+                content=response.content,
+            ) from exc
+        return response
+
+
+def _well_formed(content):
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    etree.fromstring(content, parser)
+
+
+# --- Reading answers ------------------------------------------------------------------
+
+# The figures the shop stores (BigIntegerField): anything beyond them cannot be a balance.
+POINTS_MIN, POINTS_MAX = -(2**63), 2**63 - 1
+
+
+def _unreadable(error):
+    return ErpUnavailable(_("The accounting system's answer could not be read: %(error)s") % {"error": error})
+
+
+def _required(value, name):
+    """A value the schema requires; zeep reads a missing one as None when it is not strict."""
+    if value is None:
+        raise _unreadable(_("%(name)s is missing.") % {"name": name})
+    return value
+
+
+def _points(value, what):
+    """A figure of points: zeep reads a missing or unparseable ``long`` as None; Python's int has no limit."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _unreadable(_("%(what)s are missing or not a whole number.") % {"what": what})
+    if not POINTS_MIN <= value <= POINTS_MAX:
+        raise _unreadable(
+            _("%(what)s (%(value)s) are beyond what the shop can store.") % {"what": what, "value": value}
+        )
+    return value
+
+
+def _balance(b):
+    customer = _required(b.Customer, "Customer")
+    known = _required(b.Known, _("Known (customer %(customer)s)") % {"customer": customer})
+    points = _points(b.Points, _("the points of customer %(customer)s") % {"customer": customer})
+    return Balance(customer, bool(known), points)
+
+
+def _order_bonus(o):
+    order = _required(o.Order, "Order")
+    return OrderBonus(
+        order,
+        o.Customer or "",
+        _points(o.Paid, _("the points paid for order %(order)s") % {"order": order}),
+        _points(o.Accrued, _("the points accrued for order %(order)s") % {"order": order}),
+    )
+
+
+def _page(result, items):
+    # An empty cursor reads as None; a page with changes must say where it ends.
+    if items and not result.Cursor:
+        raise _unreadable(_("%(name)s is missing.") % {"name": "Cursor"})
+    return Page(result.Cursor or "", items)
 
 
 def _items(result, name):

@@ -59,6 +59,32 @@ class RunningService:
         self._server.set_app(gate)
         return gate
 
+    def answer(self, operation, change):
+        """From now on the answers to ``operation`` pass through ``change(body) -> body``."""
+        self._server.set_app(Rewrite(self.app, operation, change))
+
+
+def _operation_of(environ):
+    # SOAP 1.1 names the operation in the SOAPAction header: "<namespace>#<Service>:<Operation>".
+    return environ.get("HTTP_SOAPACTION", "").strip('"').rsplit(":", 1)[-1]
+
+
+class Rewrite:
+    """A WSGI wrapper that changes the answers to one operation: an accounting system that says more or less."""
+
+    def __init__(self, app, operation, change):
+        self.app = app
+        self.operation = operation
+        self.change = change
+
+    def __call__(self, environ, start_response):
+        if _operation_of(environ) != self.operation:
+            return self.app(environ, start_response)
+        answered = {}
+        body = b"".join(self.app(environ, lambda status, headers: answered.update(status=status, headers=headers)))
+        start_response(answered["status"], answered["headers"])
+        return [self.change(body)]
+
 
 class Gate:
     """A WSGI wrapper that keeps calls of one operation waiting: an accounting system slow to answer."""
@@ -73,8 +99,7 @@ class Gate:
         self._opened.set()
 
     def __call__(self, environ, start_response):
-        # SOAP 1.1 names the operation in the SOAPAction header: "<namespace>#<Service>:<Operation>".
-        if environ.get("HTTP_SOAPACTION", "").strip('"').endswith(f":{self.operation}"):
+        if _operation_of(environ) == self.operation:
             self.entered.set()
             self._opened.wait(timeout=30)
         return self.app(environ, start_response)
