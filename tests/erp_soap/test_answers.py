@@ -15,7 +15,7 @@ from erp_sync.soap.client import ErpRejected, ErpUnavailable, LoyaltyService, Mo
 from oscar_loyalty import ledger
 from tests.dashboard.helpers import user_with
 from tests.erp_soap.conftest import PASSWORD, USERNAME
-from tests.erp_soap.helpers import later, sweep
+from tests.erp_soap.helpers import edited_in_the_erp, later, sweep
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -277,19 +277,7 @@ def test_accepting_a_balance_that_cannot_be_read_or_held_is_refused_with_nothing
     erp, erp_settings, client, text, says
 ):
     anna = a_customer_with_points(erp)
-    erp.store.apply_movements(
-        [
-            {
-                "key": "1c-edit",
-                "customer": str(anna.pk),
-                "card": "",
-                "points": -50,
-                "kind": "adjustment",
-                "order": "",
-                "date": timezone.now().isoformat(),
-            }
-        ]
-    )
+    edited_in_the_erp(erp, anna, -50)
     run = reconciliation.reconcile()
     line = run.lines.get(scope="customer", reference=str(anna.pk))
     entries = JournalEntry.objects.count()

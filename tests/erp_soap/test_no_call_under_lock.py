@@ -9,12 +9,11 @@ import threading
 
 import pytest
 from django.db import connection, transaction
-from django.utils import timezone
 from oscar.core.loading import get_model
 
 from erp_sync import outbox, reconciliation
 from oscar_loyalty import ledger
-from tests.erp_soap.helpers import sweep
+from tests.erp_soap.helpers import edited_in_the_erp, sweep
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -74,19 +73,7 @@ def test_the_customer_can_spend_while_the_accounting_system_is_asked_for_the_bal
     anna = UserFactory()
     ledger.accrue(anna, 300, key="anna-1", reason="Order 1", order="1", hold_days=0)
     sweep()
-    erp.store.apply_movements(
-        [
-            {
-                "key": "1c-edit",
-                "customer": str(anna.pk),
-                "card": "",
-                "points": -50,
-                "kind": "adjustment",
-                "order": "",
-                "date": timezone.now().isoformat(),
-            }
-        ]
-    )
+    edited_in_the_erp(erp, anna, -50)
     line = reconciliation.reconcile().lines.get(scope="customer", reference=str(anna.pk))
     gate = erp.hold("GetBalance")
 

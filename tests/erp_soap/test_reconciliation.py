@@ -13,7 +13,7 @@ from oscar.core.loading import get_model
 
 from erp_sync import reconciliation
 from oscar_loyalty import ledger
-from tests.erp_soap.helpers import sweep
+from tests.erp_soap.helpers import edited_in_the_erp, sweep
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,20 +113,7 @@ def test_injected_differences_are_found(erp, erp_settings):
 
 def test_accepting_the_erp_balance_records_an_erp_correction_in_the_staff_members_name(erp, erp_settings):
     anna, _boris, _vera = a_normal_day()
-    now = timezone.now().isoformat()
-    erp.store.apply_movements(
-        [
-            {
-                "key": "1c-edit",
-                "customer": str(anna.pk),
-                "card": "",
-                "points": -50,
-                "kind": "adjustment",
-                "order": "",
-                "date": now,
-            }
-        ]
-    )
+    edited_in_the_erp(erp, anna, -50)
     run = reconciliation.reconcile()
     staff = UserFactory(first_name="Olga", last_name="Buh", email="olga@example.com", is_staff=True)
 
@@ -168,19 +155,7 @@ def test_only_a_customer_balance_can_be_accepted(erp, erp_settings):
 
 def test_csv_and_xml_exports(erp, erp_settings):
     anna, _boris, _vera = a_normal_day()
-    erp.store.apply_movements(
-        [
-            {
-                "key": "1c-edit",
-                "customer": str(anna.pk),
-                "card": "",
-                "points": 40,
-                "kind": "adjustment",
-                "order": "",
-                "date": "2026-01-01T00:00:00Z",
-            }
-        ]
-    )
+    edited_in_the_erp(erp, anna, 40, date="2026-01-01T00:00:00Z")
     run = reconciliation.reconcile()
 
     out = io.StringIO()
@@ -199,19 +174,7 @@ def test_csv_and_xml_exports(erp, erp_settings):
 
 def test_the_csv_guards_text_against_formulas_and_keeps_differences_as_numbers(erp, erp_settings, client):
     anna, _boris, _vera = a_normal_day()
-    erp.store.apply_movements(
-        [
-            {
-                "key": "1c-edit",
-                "customer": str(anna.pk),
-                "card": "",
-                "points": 40,
-                "kind": "adjustment",
-                "order": "",
-                "date": "2026-01-01T00:00:00Z",
-            }
-        ]
-    )
+    edited_in_the_erp(erp, anna, 40, date="2026-01-01T00:00:00Z")
     run = reconciliation.reconcile()
     # A name is whatever the staff member typed into their profile.
     staff = UserFactory(first_name='=HYPERLINK("http://evil.example")', last_name="", email="", is_staff=True)
