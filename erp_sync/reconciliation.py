@@ -128,10 +128,11 @@ def shop_order_figures():
 
 def reconcile(*, service=None, started_by=""):
     """Compare both sides now and store the result as a run (raises ``ErpError`` if the service fails)."""
-    service = service or get_service()
     run = ReconciliationRun.objects.create(started_at=timezone.now(), started_by=started_by[:255])
-    # A run that fails is finished with its error: a run left without one would read as a clean match.
+    # A run that fails is finished with its error: a run left without one would read as a clean match. The
+    # service is made inside, so a WSDL that cannot be loaded is a failed run in the history too.
     try:
+        service = service or get_service()
         erp_balances = {b.customer: b.points for b in service.get_balances([]) if b.known}
         erp_orders = service.get_order_bonuses([])
         paid, accrued = shop_order_figures()

@@ -109,6 +109,10 @@ def test_the_reconciliation_command_reports_a_wsdl_it_cannot_load(erp, wsdl_url,
     with pytest.raises(CommandError, match="refused the credentials"):
         call_command("erp_reconcile")
 
+    run = ReconciliationRun.objects.get()
+    assert run.finished_at is not None and "refused the credentials" in run.error
+    assert not run.lines.exists()
+
 
 # --- Elements the shop does not know -----------------------------------------------------------
 
