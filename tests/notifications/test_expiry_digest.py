@@ -44,10 +44,15 @@ def test_two_lots_expiring_within_thirty_days_give_one_message_with_their_sum(
     ]
 
 
+def midday():
+    """Today at noon, shop time: the tests that move minutes or hours stay within one day whenever they run."""
+    return timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+
+
 def test_a_second_run_the_same_day_sends_nothing_more_and_a_new_lot_waits_for_the_next_day(
     customer, django_capture_on_commit_callbacks, mailoutbox
 ):
-    now = timezone.now()
+    now = midday()  # five minutes later is still the same day
     accrue(customer, 500, "100001", expires_in_days=20, now=now)
     with django_capture_on_commit_callbacks(execute=True):
         assert warn_expiring_lots(now=now) == 1
@@ -88,7 +93,7 @@ def test_each_threshold_warns_once_and_a_lot_first_seen_within_ten_days_gets_onl
 
 def test_an_old_per_lot_warning_still_counts_as_given(customer, django_capture_on_commit_callbacks, mailoutbox):
     # Rows written before the digest: keyed by lot, not by customer and day.
-    now = timezone.now()
+    now = midday()  # an hour earlier is still the same day
     lot = accrue(customer, 200, "100001", expires_in_days=25, now=now)
     Notification.objects.create(
         user=customer, event=Notification.EXPIRING, channel="email", key=f"expiring:{lot.pk}:30:email",
