@@ -206,25 +206,26 @@ def _give_back(rows, token):
     _leased(rows, token).update(locked_until=None, lease_token="", attempts=F("attempts") - 1)
 
 
-def _after_failure(attempts, *, retryable=True):
-    """(give up?, when to try again) after the ``attempts``-th failed delivery."""
+def _fail(rows, attempts, error, *, retryable=True):
+    """Record the ``attempts``-th failed delivery of ``rows`` (a queryset): back off, or park after the last.
+
+    Returns (when to try again, how many rows were parked).
+    """
     give_up = not retryable or attempts >= soap_settings.OUTBOX_MAX_ATTEMPTS
-    return give_up, None if give_up else timezone.now() + timedelta(seconds=backoff(attempts))
+    retry_at = None if give_up else timezone.now() + timedelta(seconds=backoff(attempts))
+    updated = rows.update(
+        status=OutboxMessage.PARKED if give_up else OutboxMessage.PENDING,
+        next_attempt_at=retry_at,
+        locked_until=None,
+        lease_token="",
+        last_error=_("Attempt %(attempt)s: %(error)s") % {"attempt": attempts, "error": error},
+    )
+    return retry_at, updated if give_up else 0
 
 
 def _record_failure(rows, token, exc):
-    attempts = max(row.attempts for row in rows)
-    message = _("Attempt %(attempt)s: %(error)s") % {"attempt": attempts, "error": exc.message}
-    give_up, retry_at = _after_failure(attempts, retryable=exc.retryable)
     with transaction.atomic():
-        updated = _leased(rows, token).update(
-            status=OutboxMessage.PARKED if give_up else OutboxMessage.PENDING,
-            next_attempt_at=retry_at,
-            locked_until=None,
-            lease_token="",
-            last_error=message,
-        )
-    return retry_at, updated if give_up else 0
+        return _fail(_leased(rows, token), max(row.attempts for row in rows), exc.message, retryable=exc.retryable)
 
 
 def _record_results(rows, token, results):
@@ -273,13 +274,6 @@ def _record_results(rows, token, results):
         # Newest first, so the pause returned is the oldest's: that row holds back the customer's delivery.
         for row, error in reversed(unreadable):
             logger.warning("Delivering movement %s of account %s failed: %s", row.key, row.account_id, error)
-            give_up, retry_at = _after_failure(row.attempts)
-            updated = OutboxMessage.objects.filter(pk=row.pk, lease_token=token).update(
-                status=OutboxMessage.PARKED if give_up else OutboxMessage.PENDING,
-                next_attempt_at=retry_at,
-                locked_until=None,
-                lease_token="",
-                last_error=_("Attempt %(attempt)s: %(error)s") % {"attempt": row.attempts, "error": error},
-            )
-            failed_parked += updated if give_up else 0
+            retry_at, parked = _fail(OutboxMessage.objects.filter(pk=row.pk, lease_token=token), row.attempts, error)
+            failed_parked += parked
     return Delivery(len(delivered), len(refused) + failed_parked, failed=bool(unreadable), retry_at=retry_at)
